@@ -1,0 +1,3 @@
+from dbsage.agent.cli import main
+
+main()

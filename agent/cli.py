@@ -1,0 +1,43 @@
+"""The `dbsage` command line: a table of contents of the tool. Commands live in agent/commands/, one module each.
+
+Start-up must stay instant: command modules import typer/rich only at the top; drivers, langchain, chromadb and mcp
+are imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dbsage import __version__
+from dbsage.agent.commands.doctor import doctor_command
+from dbsage.agent.commands.schema import schema_command
+
+app = typer.Typer(
+    name="dbsage",
+    help="A DBA assistant: read-only diagnosis, index advice proven by the planner, changes as proposals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dbsage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """dbsage — the DBA assistant that proves its advice with the database's own planner."""
+
+
+app.command("schema")(schema_command)
+app.command("doctor")(doctor_command)
+
+
+def main() -> None:
+    app()

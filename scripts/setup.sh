@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up a development environment from scratch, idempotently: server extensions the tests need (Debian packages,
+# as root) and a virtualenv in .venv with dbsage installed editable with every extra.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_major() {
+  local initdb
+  initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -t/ -k5 -n | tail -n 1 || true)
+  [ -n "$initdb" ] && basename "$(dirname "$(dirname "$initdb")")"
+}
+
+install_server_extensions() {
+  local major missing=()
+  major=$(pg_major || true)
+  [ -n "$major" ] || { echo "setup: no PostgreSQL server binaries found (apt-get install postgresql)" >&2; return 0; }
+  for pkg in "postgresql-$major-hypopg" "postgresql-$major-pg-qualstats"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: please install ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
+    return 0
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_python() {
+  local python=${PYTHON:-python3}
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -m pip install -q -e '.[dev,agent,embedded]' 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c 'import dbsage.agent.cli' || { echo "setup: dbsage did not install" >&2; exit 1; }
+}
+
+if [ "${1:-}" != "--python-only" ]; then install_server_extensions; fi
+install_python

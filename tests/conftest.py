@@ -1,0 +1,87 @@
+"""Fixtures: real servers started for the session, a fresh database per test module that asks for one.
+
+No driver is mocked. PostgreSQL and MariaDB are required: the suite fails (it does not skip) when they cannot start,
+because CI must exercise them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+import pymysql
+import pytest
+
+from servers import mariadb_server, mongo_server, postgres_cluster
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn() -> Iterator[str]:
+    """Superuser DSN of a throwaway cluster: pg_stat_statements + pg_qualstats preloaded, hypopg available."""
+    with postgres_cluster() as dsn:
+        yield dsn
+
+
+def with_database(dsn: str, db: str) -> str:
+    return urlsplit(dsn)._replace(path=f"/{db}").geturl()
+
+
+@pytest.fixture(scope="session")
+def make_pg_db(pg_admin_dsn: str) -> Callable[[str], str]:
+    """Create a new database from a setup script (run as superuser); return its DSN."""
+
+    def make(setup_sql: str = "", extensions: tuple[str, ...] = ("pg_stat_statements", "hypopg")) -> str:
+        name = f"t{next(_counter)}"
+        with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        dsn = with_database(pg_admin_dsn, name)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for ext in extensions:
+                conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
+            if setup_sql:
+                conn.execute(setup_sql)  # type: ignore[arg-type]
+        return dsn
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def mysql_admin_dsn() -> Iterator[str]:
+    """root DSN of a throwaway MariaDB server with performance_schema ON."""
+    with mariadb_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def make_mysql_db(mysql_admin_dsn: str) -> Callable[[str], str]:
+    """Create a new MariaDB database from a setup script (statements separated by ';' at line ends)."""
+
+    def make(setup_sql: str = "") -> str:
+        name = f"t{next(_counter)}"
+        host_port = mysql_admin_dsn.split("@", 1)[1].split("/", 1)[0]
+        host, port = host_port.split(":")
+        conn = pymysql.connect(host=host, port=int(port), user="root", autocommit=True, client_flag=1 << 16)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {name}")
+                cur.execute(f"USE {name}")
+                if setup_sql.strip():
+                    cur.execute(setup_sql)  # CLIENT.MULTI_STATEMENTS is on for setup scripts only
+                    while cur.nextset():
+                        pass
+        finally:
+            conn.close()
+        return f"mysql://root@{host_port}/{name}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> Iterator[str]:
+    """URI of a throwaway SecantusDB server (MongoDB wire protocol)."""
+    with mongo_server() as uri:
+        yield uri

@@ -1,0 +1,289 @@
+"""PostgreSQL adapter (psycopg 3 + psycopg-pool).
+
+Every session is read-only at the database level (default_transaction_read_only and a READ ONLY transaction), has
+statement/lock/idle-in-transaction timeouts, is named `dbsage` in pg_stat_activity, and is rolled back after every
+call. The SQL the adapter itself runs against the catalog lives in tools/sql/postgres_*.sql.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
+from dbsage.tools.engines.base import SessionLimits
+from dbsage.tools.errors import DatabaseError, TargetUnreachable
+from dbsage.tools.redact import redact
+from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
+from dbsage.tools.targets import Target
+
+_KINDS: dict[str, ObjectKind] = {
+    "r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table",
+}
+_CONSTRAINT_KINDS: dict[str, ConstraintKind] = {
+    "p": "primary key", "f": "foreign key", "u": "unique", "c": "check", "x": "exclusion",
+}
+
+
+def _sql(name: str) -> str:
+    return files("dbsage.tools").joinpath("sql", f"postgres_{name}.sql").read_text(encoding="utf-8")
+
+
+def session_options(limits: SessionLimits) -> str:
+    """libpq `options`: settings the server applies to the whole session before any statement runs."""
+    settings = {
+        "default_transaction_read_only": "on",
+        "statement_timeout": limits.statement_timeout_ms,
+        "lock_timeout": limits.lock_timeout_ms,
+        "idle_in_transaction_session_timeout": limits.idle_in_transaction_timeout_ms,
+    }
+    return " ".join(f"-c {key}={value}" for key, value in settings.items())
+
+
+class PostgresEngine:
+    name = "postgres"
+
+    def __init__(self, target: Target, limits: SessionLimits) -> None:
+        self.target = target
+        self.limits = limits
+        self._kwargs: dict[str, Any] = {
+            "application_name": "dbsage",
+            "options": session_options(limits),
+            "connect_timeout": limits.connect_timeout_s,
+        }
+        self._pool: ConnectionPool | None = None
+
+    # -- connections ---------------------------------------------------------------------------------------------
+
+    def _open_pool(self) -> ConnectionPool:
+        if self._pool is None:
+            self._probe_login()  # a clear error now beats a pool timeout later
+            self._pool = ConnectionPool(
+                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=4, open=False, reset=self._reset,
+                name="dbsage",
+            )
+            self._pool.open(wait=True, timeout=self.limits.connect_timeout_s * 2)
+        return self._pool
+
+    def _probe_login(self) -> None:
+        try:
+            psycopg.connect(self.target.dsn, **self._kwargs).close()
+        except psycopg.Error as exc:
+            raise TargetUnreachable(
+                f"cannot connect to {self.target.display}: {redact(str(exc)).strip()}",
+                "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
+            ) from None
+
+    @staticmethod
+    def _reset(conn: psycopg.Connection[Any]) -> None:
+        # A pooled connection must come back clean: no open transaction, no hypothetical indexes left by what-if.
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regprocedure('hypopg_reset()') IS NOT NULL")
+            row = cur.fetchone()
+            if row and row[0]:
+                cur.execute("SELECT hypopg_reset()")
+        conn.rollback()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection inside a READ ONLY transaction that is always rolled back."""
+        pool = self._open_pool()
+        try:
+            with pool.connection(timeout=self.limits.connect_timeout_s * 2) as conn:
+                conn.read_only = True
+                try:
+                    yield conn
+                finally:
+                    conn.rollback()
+        except PoolTimeout:
+            raise TargetUnreachable(
+                f"no connection to {self.target.display} became free in time", "retry; check max_connections"
+            ) from None
+
+    def catalog_query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run dbsage's own read-only SQL (not user input) and return dict rows."""
+        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            try:
+                cur.execute(sql, params)  # our SQL, from tools/sql or literals
+                return cur.fetchall() if cur.description else []
+            except psycopg.Error as exc:
+                raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # -- introspection -------------------------------------------------------------------------------------------
+
+    def _resolve_oid(self, object_name: str) -> int | None:
+        rows = self.catalog_query(_sql("resolve_relation"), {"name": object_name})
+        return rows[0]["oid"] if rows else None
+
+    def introspect(self, object_name: str | None = None) -> SchemaSnapshot:
+        oid = None
+        if object_name:
+            oid = self._resolve_oid(object_name)
+            if oid is None:
+                return SchemaSnapshot(engine=self.name, target=self.target.display, database=self._database())
+        params = {"oid": oid}
+        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(_sql("relations"), params)
+            relations = cur.fetchall()
+            cur.execute(_sql("columns"), params)
+            columns = cur.fetchall()
+            cur.execute(_sql("constraints"), params)
+            constraints = cur.fetchall()
+            cur.execute(_sql("indexes"), params)
+            indexes = cur.fetchall()
+            cur.execute("SELECT current_database() AS db")
+            database = cur.fetchone()["db"]  # type: ignore[index]
+        return SchemaSnapshot(
+            engine=self.name,
+            target=self.target.display,
+            database=database,
+            tables=_assemble(relations, columns, constraints, indexes),
+        )
+
+    def _database(self) -> str:
+        return str(self.catalog_query("SELECT current_database() AS db")[0]["db"])
+
+    # -- capabilities --------------------------------------------------------------------------------------------
+
+    def server_report(self) -> ServerReport:
+        facts = self.catalog_query(_sql("capabilities"))[0]
+        major = int(facts["version_num"]) // 10000
+        return ServerReport(
+            engine=self.name,
+            target=self.target.display,
+            version=f"PostgreSQL {facts['version']}",
+            capabilities=_capabilities(facts, major),
+            login=self._login_report(facts),
+        )
+
+    def _login_report(self, facts: dict[str, Any]) -> LoginReport:
+        writable = self.catalog_query(_sql("writable_objects"))
+        privileges = [row["what"] for row in writable]
+        report = LoginReport(
+            user=facts["current_user"],
+            superuser=bool(facts["superuser"]),
+            can_write=bool(facts["superuser"]) or bool(privileges),
+            write_privileges=privileges,
+            read_only_role_sql=read_only_role_sql(facts["database"], facts["schemas"] or ["public"]),
+        )
+        if report.superuser:
+            report.warnings.append(
+                f"{report.user} is a superuser: the agent should log in as a read-only role (SQL below)"
+            )
+        elif report.can_write:
+            examples = ", ".join(privileges[:3])
+            report.warnings.append(f"{report.user} can change data ({examples}…): prefer a read-only role")
+        return report
+
+
+def _assemble(
+    relations: list[dict[str, Any]],
+    columns: list[dict[str, Any]],
+    constraints: list[dict[str, Any]],
+    indexes: list[dict[str, Any]],
+) -> list[Table]:
+    """Group the bulk catalog rows by relation: four queries for the whole schema, however many tables."""
+    cols_by: dict[int, list[Column]] = defaultdict(list)
+    for row in columns:
+        cols_by[row["oid"]].append(
+            Column(name=row["name"], type=row["type"], nullable=row["nullable"], default=row["default"],
+                   comment=row["comment"])
+        )
+    cons_by: dict[int, list[Constraint]] = defaultdict(list)
+    for row in constraints:
+        cons_by[row["oid"]].append(
+            Constraint(name=row["name"], kind=_CONSTRAINT_KINDS[row["contype"]], columns=row["columns"] or [],
+                       definition=row["definition"], references_table=row["ref_table"],
+                       references_columns=row["ref_columns"] or [])
+        )
+    idx_by: dict[int, list[Index]] = defaultdict(list)
+    for row in indexes:
+        idx_by[row["oid"]].append(
+            Index(name=row["name"], columns=row["columns"] or [], definition=row["definition"], unique=row["unique"],
+                  primary=row["primary"], valid=row["valid"], size_bytes=row["size_bytes"], scans=row["scans"],
+                  backs_constraint=row["constraint_name"])
+        )
+    return [
+        Table(
+            schema_name=rel["schema"], name=rel["name"], kind=_KINDS[rel["relkind"]],
+            columns=cols_by[rel["oid"]], constraints=cons_by[rel["oid"]], indexes=idx_by[rel["oid"]],
+            row_estimate=rel["row_estimate"] if (rel["row_estimate"] or 0) >= 0 else None,
+            size_bytes=rel["size_bytes"], comment=rel["comment"],
+        )
+        for rel in relations
+    ]
+
+
+def _capabilities(facts: dict[str, Any], major: int) -> list[Capability]:
+    preload = facts["preload"] or ""
+    pkg = f"postgresql-{major}"
+    pss_installed, pss_preloaded = facts["pss_installed"], "pg_stat_statements" in preload
+    return [
+        Capability(
+            name="pg_stat_statements",
+            available=bool(pss_installed and pss_preloaded),
+            detail=f"extension {'installed' if pss_installed else 'not installed'} in this database; "
+            f"{'preloaded' if pss_preloaded else 'not in shared_preload_libraries'}",
+            fix=None if pss_installed and pss_preloaded else (
+                ("" if pss_preloaded else "add pg_stat_statements to shared_preload_libraries and restart; ")
+                + ("" if pss_installed else "then CREATE EXTENSION pg_stat_statements;")
+            ).strip(),
+        ),
+        Capability(
+            name="hypopg",
+            available=bool(facts["hypopg_installed"]),
+            detail="installed" if facts["hypopg_installed"] else (
+                "available, not installed" if facts["hypopg_available"] else "not available on the server"),
+            fix=None if facts["hypopg_installed"] else (
+                "CREATE EXTENSION hypopg;" if facts["hypopg_available"]
+                else f"apt-get install {pkg}-hypopg (or build hypopg), then CREATE EXTENSION hypopg;"),
+        ),
+        Capability(
+            name="pg_qualstats",
+            available=bool(facts["qualstats_installed"] and "pg_qualstats" in preload),
+            detail="installed" if facts["qualstats_installed"] else (
+                "available, not installed" if facts["qualstats_available"] else "not available on the server"),
+            fix=None if facts["qualstats_installed"] and "pg_qualstats" in preload else (
+                f"apt-get install {pkg}-pg-qualstats; add pg_qualstats to shared_preload_libraries, restart, "
+                "CREATE EXTENSION pg_qualstats;"),
+        ),
+        Capability(
+            name="track_io_timing",
+            available=facts["track_io_timing"] == "on",
+            detail=f"track_io_timing = {facts['track_io_timing']}",
+            fix=None if facts["track_io_timing"] == "on"
+            else "ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();",
+        ),
+    ]
+
+
+def read_only_role_sql(database: str, schemas: list[str], role: str = "dbsage_ro") -> str:
+    """The least-privilege role dbsage should log in as: reads data and statistics, changes nothing."""
+    db = psycopg.sql.Identifier(database).as_string(None)
+    lines = [
+        f"CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';",
+        f"ALTER ROLE {role} SET default_transaction_read_only = on;",
+        f"GRANT pg_monitor TO {role};  -- statistics views, pg_stat_statements",
+        f"GRANT CONNECT ON DATABASE {db} TO {role};",
+    ]
+    for schema in schemas:
+        s = psycopg.sql.Identifier(schema).as_string(None)
+        lines += [
+            f"GRANT USAGE ON SCHEMA {s} TO {role};",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {role};",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT SELECT ON TABLES TO {role};",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""Typed errors. Each front end renders them once (CLI: message + exit code; MCP/agent: structured error)."""
+
+from __future__ import annotations
+
+
+class DbsageError(Exception):
+    """Base for errors a user can act on. `hint` says what to do next."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
+
+
+class UsageError(DbsageError):
+    """The call itself is malformed (bad option, unknown target name)."""
+
+    exit_code = 2
+
+
+class ConfigError(DbsageError):
+    """The configuration file or environment is wrong."""
+
+
+class TargetUnreachable(DbsageError):
+    """The database could not be reached or refused the login."""
+
+
+class CapabilityMissing(DbsageError):
+    """The server lacks a feature (extension, setting) the command needs; `hint` says how to enable it."""
+
+
+class DatabaseError(DbsageError):
+    """The server rejected a statement; the message carries the server's own text."""
+
+
+class GuardRefusal(DbsageError):
+    """The read-only guard refused a statement. The message says why in DBA terms."""
+
+    exit_code = 3

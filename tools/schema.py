@@ -1,0 +1,80 @@
+"""The schema model every engine fills in and every front end renders (table, JSON, mermaid)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ObjectKind = Literal["table", "partitioned table", "view", "materialized view", "foreign table", "collection"]
+ConstraintKind = Literal["primary key", "foreign key", "unique", "check", "exclusion"]
+
+
+class Column(BaseModel):
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    comment: str | None = None
+    # MongoDB: share of sampled documents that have the field (1.0 = always present).
+    presence: float | None = None
+
+
+class Constraint(BaseModel):
+    name: str
+    kind: ConstraintKind
+    columns: list[str] = Field(default_factory=list)
+    definition: str | None = None
+    references_table: str | None = None
+    references_columns: list[str] = Field(default_factory=list)
+
+
+class Index(BaseModel):
+    name: str
+    columns: list[str] = Field(default_factory=list)
+    definition: str | None = None
+    unique: bool = False
+    primary: bool = False
+    valid: bool = True
+    size_bytes: int | None = None
+    scans: int | None = Field(default=None, description="usage counter since the statistics were reset")
+    backs_constraint: str | None = Field(default=None, description="name of the constraint this index enforces")
+
+
+class Table(BaseModel):
+    schema_name: str
+    name: str
+    kind: ObjectKind = "table"
+    columns: list[Column] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
+    indexes: list[Index] = Field(default_factory=list)
+    row_estimate: int | None = None
+    size_bytes: int | None = Field(default=None, description="total size: heap + indexes + toast")
+    comment: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema_name}.{self.name}"
+
+    @property
+    def primary_key(self) -> Constraint | None:
+        return next((c for c in self.constraints if c.kind == "primary key"), None)
+
+    @property
+    def foreign_keys(self) -> list[Constraint]:
+        return [c for c in self.constraints if c.kind == "foreign key"]
+
+
+class SchemaSnapshot(BaseModel):
+    engine: str
+    target: str = Field(description="redacted target")
+    database: str
+    tables: list[Table] = Field(default_factory=list)
+
+    def find(self, name: str) -> Table | None:
+        """Look a table up by `name` or `schema.name` (case-insensitive on the name)."""
+        schema, _, bare = name.rpartition(".")
+        for table in self.tables:
+            if table.name.lower() == bare.lower() and (not schema or table.schema_name.lower() == schema.lower()):
+                return table
+        return None

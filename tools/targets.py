@@ -1,0 +1,133 @@
+"""Which database a command talks to: `--db`, then DBSAGE_DB, then libpq's own PG* variables.
+
+A target is a DSN URL or the name of a connection in `dbsage.toml` (working directory first, then the user's
+config dir). The DSN carries secrets, so a Target never shows it: `display` and `repr` are redacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from dbsage.tools.errors import ConfigError, UsageError
+from dbsage.tools.redact import redact_url
+
+EngineName = Literal["postgres", "mysql", "mongo"]
+
+_SCHEMES: dict[str, EngineName] = {
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mongodb": "mongo",
+    "mongodb+srv": "mongo",
+}
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LIBPQ_VARS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved database target. `dsn` is secret-bearing: never print it, use `display`."""
+
+    engine: EngineName
+    dsn: str = field(repr=False)
+    name: str | None = None
+    source: str = "--db"
+
+    @property
+    def display(self) -> str:
+        if not self.dsn:
+            return "postgresql (libpq defaults: PG* variables / service file)"
+        return redact_url(self.dsn)
+
+    def __repr__(self) -> str:
+        return f"Target(engine={self.engine!r}, display={self.display!r}, source={self.source!r})"
+
+
+def config_paths() -> list[Path]:
+    """Config files in the order they are searched."""
+    from platformdirs import user_config_dir
+
+    return [Path.cwd() / "dbsage.toml", Path(user_config_dir("dbsage")) / "dbsage.toml"]
+
+
+def load_config() -> tuple[dict[str, Any], Path | None]:
+    """The first config file found, parsed; ({}, None) when there is none."""
+    for path in config_paths():
+        if path.is_file():
+            try:
+                return tomllib.loads(path.read_text(encoding="utf-8")), path
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the file or move it aside") from exc
+    return {}, None
+
+
+def engine_of(dsn: str) -> EngineName:
+    scheme = dsn.split("://", 1)[0].lower()
+    try:
+        return _SCHEMES[scheme]
+    except KeyError:
+        known = ", ".join(f"{s}://" for s in _SCHEMES)
+        raise UsageError(f"unknown database scheme {scheme + '://'!r}", f"use one of {known}") from None
+
+
+def _expand_env(dsn: str, where: str) -> str:
+    def sub(match: re.Match[str]) -> str:
+        value = os.environ.get(match[1])
+        if value is None:
+            raise ConfigError(f"{where} refers to ${{{match[1]}}}, which is not set", f"export {match[1]}=…")
+        return value
+
+    return _ENV_REF.sub(sub, dsn)
+
+
+def _from_config(name: str) -> Target | None:
+    config, path = load_config()
+    connections = config.get("connections", {})
+    if name not in connections:
+        return None
+    entry = connections[name]
+    dsn = entry if isinstance(entry, str) else entry.get("dsn") if isinstance(entry, dict) else None
+    if not isinstance(dsn, str):
+        hint = f'add dsn = "postgresql://…" under [connections.{name}]'
+        raise ConfigError(f"connection {name!r} in {path} has no dsn", hint)
+    dsn = _expand_env(dsn, f"connection {name!r} in {path}")
+    return Target(engine=engine_of(dsn), dsn=dsn, name=name, source=str(path))
+
+
+def _from_value(value: str, source: str) -> Target:
+    value = value.strip()
+    if "://" in value:
+        return Target(engine=engine_of(value), dsn=value, source=source)
+    if "=" in value:  # libpq key=value conninfo
+        return Target(engine="postgres", dsn=value, source=source)
+    target = _from_config(value)
+    if target is None:
+        names = sorted(load_config()[0].get("connections", {}))
+        known = f"known connections: {', '.join(names)}" if names else "no dbsage.toml defines connections"
+        raise UsageError(
+            f"{value!r} is neither a DSN nor a connection name ({known})",
+            "pass a DSN such as postgresql://user@host/db, or add [connections.NAME] to dbsage.toml",
+        )
+    return target
+
+
+def libpq_configured() -> bool:
+    """True when the environment names a PostgreSQL server through libpq's own variables."""
+    return any(os.environ.get(var) for var in _LIBPQ_VARS)
+
+
+def resolve(db: str | None) -> Target:
+    """Resolve `--db` (or its defaults) to a Target. Raises UsageError/ConfigError with what to do next."""
+    if db:
+        return _from_value(db, "--db")
+    env = os.environ.get("DBSAGE_DB")
+    if env:
+        return _from_value(env, "DBSAGE_DB")
+    # Like psql: with nothing said, libpq's own defaults (PG* variables, service file, local socket).
+    return Target(engine="postgres", dsn="", source="libpq defaults")
