@@ -95,13 +95,15 @@ class AgentLoop:
 
     def __init__(self, ctx: ToolContext, chat_model: Any, *, transcript: Transcript | None = None,
                  config: ModelConfig | None = None, on_token: Callable[[str], None] | None = None,
-                 budget_tokens: int = 6_000, per_result_tokens: int = 2_000, max_steps: int = 12) -> None:
+                 budget_tokens: int = 6_000, per_result_tokens: int = 2_000, max_steps: int = 12,
+                 stream: bool = True) -> None:
         self.ctx = ctx
         self.config = config
         self.transcript = transcript
         self.on_token = on_token
         self.conversation = Conversation()
         self._budget_tokens, self._per_result_tokens, self._max_steps = budget_tokens, per_result_tokens, max_steps
+        self._modes = ["updates", "messages"] if stream else ["updates"]  # "messages" makes the model stream
         self._budget = TurnBudget(budget_tokens, per_result_tokens)
         self._outcomes: list[ToolOutcome] = []
         self._graph = self._build(chat_model)
@@ -177,7 +179,7 @@ class AgentLoop:
 
         inputs = {"messages": list(messages)}
         config = {"recursion_limit": 2 * self._max_steps + 1}
-        for mode, chunk in self._graph.stream(inputs, config=config, stream_mode=["updates", "messages"]):
+        for mode, chunk in self._graph.stream(inputs, config=config, stream_mode=self._modes):
             if mode == "messages":
                 token, _meta = chunk
                 if self.on_token and isinstance(token, AIMessageChunk) and isinstance(token.content, str):

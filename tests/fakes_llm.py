@@ -80,9 +80,10 @@ Responder = Reply | Callable[[dict[str, Any]], Reply]
 class OpenAIStub:
     """Serves scripted chat completions on 127.0.0.1; records every request (body and headers)."""
 
-    def __init__(self, script: Sequence[Responder], model: str = "stub-model") -> None:
+    def __init__(self, script: Sequence[Responder], model: str = "stub-model", api_key: str | None = None) -> None:
         self.script = list(script)
         self.model = model
+        self.api_key = api_key
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -131,6 +132,9 @@ class OpenAIStub:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 stub.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if stub.api_key and self.headers.get("authorization") != f"Bearer {stub.api_key}":
+                    self._error(401, "Incorrect API key provided", "invalid_api_key")
+                    return
                 if body.get("model") != stub.model:
                     self._error(404, f"The model `{body.get('model')}` does not exist", "model_not_found")
                     return
@@ -208,6 +212,7 @@ def _chunks(body: dict[str, Any], reply: Reply) -> Iterator[dict[str, Any]]:
 
 
 @contextmanager
-def openai_stub(script: Sequence[Responder], model: str = "stub-model") -> Iterator[OpenAIStub]:
-    with OpenAIStub(script, model) as stub:
+def openai_stub(script: Sequence[Responder], model: str = "stub-model", api_key: str | None = None
+                ) -> Iterator[OpenAIStub]:
+    with OpenAIStub(script, model, api_key) as stub:
         yield stub
