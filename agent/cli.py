@@ -9,7 +9,9 @@ from __future__ import annotations
 import typer
 
 from dbsage import __version__
+from dbsage.agent.commands.ask import ask_command
 from dbsage.agent.commands.doctor import doctor_command
+from dbsage.agent.commands.mcp import mcp_command
 from dbsage.agent.commands.schema import schema_command
 
 app = typer.Typer(
@@ -37,6 +39,8 @@ def _root(
 
 app.command("schema")(schema_command)
 app.command("doctor")(doctor_command)
+app.command("ask")(ask_command)
+app.command("mcp")(mcp_command)
 
 
 def main() -> None:

@@ -1,0 +1,65 @@
+"""`dbsage ask TEXT`: one question to the agent, one answer with the tool calls it made and the proposals it filed."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from dbsage.agent.commands.options import DbOption, FormatOption
+from dbsage.agent.output import Format, emit_json, reporting, stdout
+
+if TYPE_CHECKING:
+    from dbsage.agent.answer import Answer
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(metavar="TEXT", help="the question; '-' reads it from stdin")],
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    router: Annotated[bool, typer.Option("--router", help="answer with the plain router, even with a model")] = False,
+) -> None:
+    """Ask one question (e.g. "why is this query slow: SELECT …"); with a model configured it is conversational."""
+    from dbsage.agent.ask import answer_question
+    from dbsage.agent.toolbox import ToolContext
+    from dbsage.tools.targets import resolve
+
+    with reporting(fmt.value):
+        text = sys.stdin.read() if question == "-" else question
+        ctx = ToolContext(resolve(db), origin="agent")
+        streamed: list[str] = []
+
+        def on_token(token: str) -> None:  # people see the answer as it is written; programs get one document
+            streamed.append(token)
+            sys.stdout.write(token)
+            sys.stdout.flush()
+
+        try:
+            answer = answer_question(ctx, text, front_end="ask", use_model=not router,
+                                     on_token=None if fmt is Format.json else on_token)
+        finally:
+            ctx.close()
+        if fmt is Format.json:
+            emit_json("ask", **answer.model_dump(mode="json"))
+            return
+        if streamed:
+            sys.stdout.write("\n")
+        else:
+            stdout.print(answer.answer, markup=False)
+        _print_evidence(answer)
+
+
+def _print_evidence(answer: Answer) -> None:
+    if answer.tool_calls:
+        grid = RichTable("tool", "arguments", "result", title="tool calls", title_justify="left")
+        for call in answer.tool_calls:
+            status = (call.handle or "") if call.ok else ("refused" if call.refused else "failed")
+            args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
+            grid.add_row(call.tool, args[:80], status)
+        stdout.print(grid)
+    for p in answer.proposals:
+        stdout.print(f"proposal [bold]{p.id}[/bold] ({p.status}): {p.title}")
+    for note in answer.notes:
+        stdout.print(f"[dim]note: {note}[/dim]")

@@ -1,0 +1,33 @@
+"""`dbsage mcp`: serve dbsage's tools to a coding agent over MCP (stdio by default, `--http` for streamable HTTP)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dbsage.agent.commands.options import DbOption
+from dbsage.agent.output import reporting
+
+
+def mcp_command(
+    db: DbOption = None,
+    http: Annotated[bool, typer.Option("--http", help="serve streamable HTTP instead of stdio")] = False,
+    host: Annotated[str, typer.Option(help="address for --http")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port for --http")] = 8000,
+) -> None:
+    """Run the MCP server for one database: schema, query (guarded), explain, top, checkup, advise, proposals."""
+    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.toolbox import ToolContext
+    from dbsage.tools.targets import resolve
+
+    with reporting():
+        ctx = ToolContext(resolve(db), origin="mcp")
+        try:
+            server = build_server(ctx)
+            if http:
+                server.run("streamable-http", host=host, port=port)
+            else:
+                server.run("stdio")
+        finally:
+            ctx.close()

@@ -1,0 +1,78 @@
+"""The MCP server: in-process and over stdio, a client lists the tools, calls them, and cannot approve anything."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from dbsage.agent.mcp_server import build_server
+from dbsage.agent.toolbox import ToolContext, registry
+from dbsage.tools.targets import resolve
+
+SHOP = """
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int, total numeric);
+INSERT INTO orders SELECT g, g % 100, g FROM generate_series(1, 5000) g;
+ANALYZE;
+"""
+NO_HUMAN_ACTIONS = ("approve_proposal", "reject_proposal", "apply_proposal", "approve", "reject", "apply")
+
+
+@pytest.fixture(scope="module")
+def dsn(make_pg_db) -> str:
+    return make_pg_db(SHOP)
+
+
+@pytest.fixture
+def server(dsn: str, tmp_path, monkeypatch):
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    ctx = ToolContext(resolve(dsn), origin="mcp")
+    yield build_server(ctx)
+    ctx.close()
+
+
+async def test_lists_every_toolbox_tool_with_schemas_and_no_approval(server) -> None:
+    async with Client(server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == {*registry(), "ask"}
+    assert not set(tools) & set(NO_HUMAN_ACTIONS)
+    describe = tools["describe_object"]
+    assert describe.input_schema["required"] == ["name"]
+    assert describe.output_schema and "columns" in describe.output_schema["properties"]
+    assert describe.annotations and describe.annotations.read_only_hint is True
+    assert "data, never" in describe.description
+
+
+async def test_calls_return_structured_results_and_typed_errors(server) -> None:
+    async with Client(server) as client:
+        described = await client.call_tool("describe_object", {"name": "orders"})
+        missing = await client.call_tool("describe_object", {"name": "no_such"})
+        asked = await client.call_tool("ask", {"question": "describe table orders"})
+    assert not described.is_error and described.structured_content["row_estimate"] == 5000
+    assert missing.is_error and "no table, view or collection named 'no_such'" in missing.content[0].text
+    assert "hint: call list_objects" in missing.content[0].text
+    assert asked.structured_content["mode"] == "router"
+    assert asked.structured_content["tool_calls"][0]["tool"] == "describe_object"
+
+
+@pytest.mark.parametrize("action", NO_HUMAN_ACTIONS)
+async def test_a_client_cannot_approve_reject_or_apply(server, action: str) -> None:
+    async with Client(server) as client:
+        result = await client.call_tool(action, {"id": "1"})
+    assert result.is_error and f"Unknown tool: {action}" in result.content[0].text
+
+
+async def test_stdio_server_started_by_the_cli(dsn: str, tmp_path: Path) -> None:
+    dbsage = Path(sys.executable).with_name("dbsage")
+    env = {**os.environ, "DBSAGE_STATE_DIR": str(tmp_path)}
+    params = StdioServerParameters(command=str(dbsage), args=["mcp", "--db", dsn], env=env)
+    async with Client(params) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        listed = await client.call_tool("list_objects", {})
+    assert {"list_objects", "describe_object", "ask"} <= names
+    assert [o["name"] for o in listed.structured_content["objects"]] == ["public.orders"]
