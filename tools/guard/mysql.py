@@ -1,0 +1,176 @@
+"""The MySQL/MariaDB guard: a raw-text pre-scan for what a parser can miss, then sqlglot's MySQL grammar.
+
+Pre-scan first because the server reads things a generic parser treats as noise: `/*! … */` and `/*M! … */`
+comments are *executed* by MySQL/MariaDB, and `INTO OUTFILE/DUMPFILE/@var` and locking reads are refused whatever
+the parser makes of them. Then exactly one statement; SELECT/UNION, EXPLAIN/DESCRIBE, SHOW, and MariaDB's
+`ANALYZE SELECT` (it executes the query, like EXPLAIN ANALYZE) only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from dbsage.tools.errors import GuardRefusal
+from dbsage.tools.guard.functions import MYSQL_REASONS, MYSQL_SECRET_TABLES, mysql_function_verdict
+from dbsage.tools.guard.statement import GuardedStatement
+
+_HINT = "dbsage runs one read-only statement: SELECT, EXPLAIN, DESCRIBE or SHOW"
+
+_PRESCAN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"/\*[M]?!", re.I), "/*! … */ comments are executed by MySQL/MariaDB; the guard refuses hidden code"),
+    (re.compile(r"\bINTO\s+(OUTFILE|DUMPFILE)\b", re.I), "SELECT … INTO OUTFILE/DUMPFILE writes server files"),
+    (re.compile(r"\bINTO\s+@", re.I), "SELECT … INTO @variable changes session state"),
+    (re.compile(r"\bFOR\s+(UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b", re.I),
+     "locking reads (FOR UPDATE/SHARE, LOCK IN SHARE MODE) block other sessions"),
+    (re.compile(r"\bLOAD_FILE\b|\bLOAD\s+(DATA|XML)\b", re.I), "LOAD_FILE / LOAD DATA read server files"),
+)
+
+_ANALYZE_SELECT = re.compile(r"^\s*ANALYZE\s+(?:FORMAT\s*=\s*\w+\s+)?(?=\(|SELECT\b|WITH\b)", re.I)
+
+# SHOW forms that print password hashes.
+_SECRET_SHOW = re.compile(r"^\s*SHOW\s+(GRANTS|CREATE\s+USER)\b", re.I)
+
+_STATEMENT_REASONS: dict[str, str] = {
+    "Insert": "INSERT changes data", "Update": "UPDATE changes data", "Delete": "DELETE changes data",
+    "Merge": "MERGE changes data", "Create": "CREATE changes the schema", "Drop": "DROP changes the schema",
+    "Alter": "ALTER changes the schema", "TruncateTable": "TRUNCATE deletes all rows",
+    "Set": "SET changes session or server settings", "Kill": "KILL ends other sessions",
+    "Use": "USE changes the session's database", "Transaction": "transaction control could end read-only mode",
+    "Commit": "COMMIT ends dbsage's read-only transaction", "Rollback": "ROLLBACK ends dbsage's transaction",
+    "Grant": "GRANT changes privileges", "Revoke": "REVOKE changes privileges", "LoadData": "LOAD DATA reads files",
+    "Analyze": "ANALYZE TABLE writes statistics and takes locks", "Cache": "CACHE changes server state",
+}
+
+
+@contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    # sqlglot logs a warning when it falls back to an opaque Command; the refusal says it better.
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _parse_one(sql: str) -> exp.Expr:
+    try:
+        with _quiet_sqlglot():
+            statements = [s for s in sqlglot.parse(sql, read="mysql") if s is not None]
+    except (ParseError, TokenError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GuardRefusal(f"not a statement dbsage can classify ({first}); it refuses what it cannot parse",
+                           _HINT) from None
+    if not statements:
+        raise GuardRefusal("no statement to run", _HINT)
+    if len(statements) > 1:
+        raise GuardRefusal(f"{len(statements)} statements; dbsage runs exactly one statement at a time",
+                           "send each statement on its own")
+    return statements[0]
+
+
+def check_mysql(sql: str) -> GuardedStatement:
+    """Accept `sql` as one read-only MySQL/MariaDB statement, or raise GuardRefusal saying why not."""
+    for pattern, reason in _PRESCAN:
+        if pattern.search(sql):
+            raise GuardRefusal(reason, _HINT)
+    analyze = _ANALYZE_SELECT.match(sql)
+    if analyze:  # MariaDB: ANALYZE SELECT runs the query and reports the plan with real counts
+        inner = _parse_one(sql[analyze.end():])
+        if not isinstance(inner, exp.Query):
+            raise GuardRefusal("ANALYZE executes the statement, and only a SELECT may run", _HINT)
+        return GuardedStatement(sql=sql, engine="mysql", kind="analyze", executes_inner=True,
+                                functions=_check_tree(inner, plan_only=False))
+    if _SECRET_SHOW.match(sql):
+        raise GuardRefusal("SHOW GRANTS / SHOW CREATE USER print password hashes; dbsage does not read secrets",
+                           "read information_schema.USER_PRIVILEGES / SCHEMA_PRIVILEGES instead")
+    stmt = _parse_one(sql)
+    return _classify(sql, stmt)
+
+
+def _classify(sql: str, stmt: exp.Expr) -> GuardedStatement:
+    if isinstance(stmt, exp.Query):
+        return GuardedStatement(sql=sql, engine="mysql", kind="select", functions=_check_tree(stmt, plan_only=False))
+    if isinstance(stmt, exp.Show) or (isinstance(stmt, exp.Command) and str(stmt.this).upper() == "SHOW"):
+        return GuardedStatement(sql=sql, engine="mysql", kind="show")
+    if isinstance(stmt, exp.Describe):
+        inner = stmt.this
+        analyze = str(stmt.args.get("style") or "").upper() == "ANALYZE"
+        if isinstance(inner, exp.Table):
+            _check_table(inner)
+            return GuardedStatement(sql=sql, engine="mysql", kind="describe")
+        writing = isinstance(inner, exp.Insert | exp.Update | exp.Delete)
+        if isinstance(inner, exp.Query) or (writing and not analyze):
+            return GuardedStatement(sql=sql, engine="mysql", kind="explain", executes_inner=analyze,
+                                    functions=_check_tree(inner, plan_only=writing))
+        raise GuardRefusal(f"EXPLAIN {'ANALYZE ' if analyze else ''}of this statement is not allowed "
+                           f"({_statement_reason(inner)})", _HINT)
+    raise GuardRefusal(_statement_reason(stmt), _HINT)
+
+
+def _statement_reason(node: exp.Expr) -> str:
+    name = type(node).__name__
+    if isinstance(node, exp.Command):
+        return f"{str(node.this).upper()} is not a read-only query"
+    return _STATEMENT_REASONS.get(name, f"{name.upper()} is not a read-only query")
+
+
+_WRITING = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
+_NEVER = (exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Set, exp.Kill, exp.Use, exp.Transaction, exp.Commit,
+          exp.Rollback, exp.TruncateTable, exp.LoadData, exp.Grant, exp.Revoke, exp.Into, exp.Lock)
+
+
+def _check_tree(root: exp.Expr, *, plan_only: bool) -> list[str]:
+    """Check every node under a statement; return the function names it calls."""
+    called: set[str] = set()
+    for node in root.walk():
+        if isinstance(node, _WRITING) and not (plan_only and node is root):
+            raise GuardRefusal(f"a data-modifying part ({_statement_reason(node)}) inside the query", _HINT)
+        if isinstance(node, exp.Lock):
+            raise GuardRefusal("locking reads block other sessions", "drop FOR UPDATE / LOCK IN SHARE MODE")
+        if isinstance(node, exp.Into):
+            raise GuardRefusal("SELECT … INTO writes files or variables", "drop the INTO clause")
+        if isinstance(node, _NEVER):
+            raise GuardRefusal(f"{_statement_reason(node)} (nested inside the query)", _HINT)
+        if isinstance(node, exp.PropertyEQ | exp.SetItem):
+            raise GuardRefusal("assigning a variable (@x := …) changes session state", _HINT)
+        if isinstance(node, exp.Func):
+            called.add(_check_function(node))
+        elif isinstance(node, exp.Table):
+            _check_table(node)
+    return sorted(called)
+
+
+def _check_function(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        name = str(node.this).lower()
+        parent = node.parent
+        if isinstance(parent, exp.Dot) and parent.expression is node:
+            schema = parent.this.name.lower()
+            if schema != "sys":
+                raise GuardRefusal(f"{schema}.{name}() is a stored function; dbsage calls built-in functions only")
+        reason = mysql_function_verdict(name)
+        if reason is not None:
+            raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only")
+        return name
+    # A typed node is a built-in sqlglot recognised; still refuse the dangerous ones by any of their names.
+    names = [n.lower() for n in type(node).sql_names()] or [type(node).__name__.lower()]
+    for name in names:
+        if name in MYSQL_REASONS:
+            raise GuardRefusal(f"{name.upper()}() {MYSQL_REASONS[name]}; dbsage is read-only")
+    return names[0]
+
+
+def _check_table(node: exp.Table) -> None:
+    key = (node.db.lower(), node.name.lower())
+    if key in MYSQL_SECRET_TABLES:
+        raise GuardRefusal(f"{key[0]}.{key[1]} {MYSQL_SECRET_TABLES[key]}; dbsage does not read secrets",
+                           "read information_schema.USER_PRIVILEGES for accounts and privileges")
