@@ -1,0 +1,347 @@
+"""MySQL / MariaDB adapter (pymysql).
+
+Every session is named `dbsage` (connect attribute program_name), has connect/read/write timeouts, runs each call
+in a READ ONLY transaction (and the session's default transaction mode is READ ONLY too), has a server-side statement
+time limit (MariaDB `max_statement_time`, seconds; MySQL `max_execution_time`, ms — detected from the version) and
+lock wait limits, and is rolled back after every call. Note (FIELD-NOTES): a READ ONLY transaction does not stop DDL
+on MariaDB, which commits implicitly; the guard is what keeps DDL out.
+
+The catalog SQL lives in tools/sql/mysql_*.sql; grouping rows into the schema model is in mysql_catalog.py and
+reading SHOW GRANTS in mysql_grants.py (pure functions, tested without a server).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pymysql
+import pymysql.cursors
+
+from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
+from dbsage.tools.engines.base import SessionLimits
+from dbsage.tools.engines.mysql_catalog import assemble
+from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
+from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.redact import redact
+from dbsage.tools.schema import SchemaSnapshot
+from dbsage.tools.targets import Target
+
+SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
+# Errors that mean "you may not read this" or "this server has no such table": optional facts become unknown.
+_OPTIONAL_ERRORS = {1044, 1142, 1143, 1146, 1109, 1227}
+_MAX_IDLE = 4
+
+
+def _sql(name: str) -> str:
+    return files("dbsage.tools").joinpath("sql", f"mysql_{name}.sql").read_text(encoding="utf-8")
+
+
+def connect_kwargs(dsn: str, limits: SessionLimits) -> dict[str, Any]:
+    """pymysql arguments from `mysql://user:password@host:port/db?unix_socket=/path` (mariadb:// alike)."""
+    parts = urlsplit(dsn)
+    query = parse_qs(parts.query)
+    try:
+        port = parts.port or 3306
+    except ValueError:
+        raise UsageError("the port in the MySQL DSN is not a number", "use mysql://user@host:3306/db") from None
+    unknown = set(query) - {"unix_socket", "charset"}
+    if unknown:
+        raise UsageError(f"unknown MySQL DSN option(s): {', '.join(sorted(unknown))}",
+                         "supported: ?unix_socket=/path/to/mysqld.sock, ?charset=utf8mb4")
+    # Our own client-side ceiling sits above the server's statement limit, so the server's clearer error wins.
+    io_timeout = math.ceil(limits.statement_timeout_ms / 1000) + 5
+    return {
+        "host": parts.hostname or "localhost",
+        "port": port,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else "",
+        "database": unquote(parts.path.lstrip("/")) or None,
+        "unix_socket": query.get("unix_socket", [None])[0],
+        "charset": query.get("charset", ["utf8mb4"])[0],
+        "program_name": "dbsage",
+        "connect_timeout": limits.connect_timeout_s,
+        "read_timeout": io_timeout,
+        "write_timeout": io_timeout,
+        "autocommit": False,
+        "cursorclass": pymysql.cursors.DictCursor,
+    }
+
+
+def session_statements(limits: SessionLimits, mariadb: bool) -> list[str]:
+    """Session settings applied right after login; the server enforces them, whatever runs later."""
+    lock_s = max(1, math.ceil(limits.lock_timeout_ms / 1000))  # both lock waits take whole seconds
+    statements = [
+        "SET SESSION TRANSACTION READ ONLY",
+        f"SET SESSION lock_wait_timeout = {lock_s}",
+        f"SET SESSION innodb_lock_wait_timeout = {lock_s}",
+    ]
+    if mariadb:
+        statements += [
+            f"SET SESSION max_statement_time = {limits.statement_timeout_ms / 1000:g}",
+            f"SET SESSION idle_transaction_timeout = {max(1, math.ceil(limits.idle_in_transaction_timeout_ms / 1000))}",
+        ]
+    else:
+        statements.append(f"SET SESSION max_execution_time = {limits.statement_timeout_ms}")
+    return statements
+
+
+@dataclass(frozen=True)
+class ServerFlavour:
+    version: str
+    mariadb: bool
+
+    @property
+    def product(self) -> str:
+        return "MariaDB" if self.mariadb else "MySQL"
+
+    @property
+    def number(self) -> tuple[int, ...]:
+        head = self.version.split("-")[0]
+        return tuple(int(p) for p in head.split(".") if p.isdigit())
+
+
+class MySQLEngine:
+    name = "mysql"
+
+    def __init__(self, target: Target, limits: SessionLimits) -> None:
+        self.target = target
+        self.limits = limits
+        self._kwargs = connect_kwargs(target.dsn, limits)
+        self._idle: list[pymysql.connections.Connection[Any]] = []
+        self._lock = threading.Lock()
+        self.flavour: ServerFlavour | None = None
+
+    # -- connections ---------------------------------------------------------------------------------------------
+
+    def _open(self) -> pymysql.connections.Connection[Any]:
+        try:
+            conn = pymysql.connect(**self._kwargs)
+        except pymysql.err.MySQLError as exc:
+            raise TargetUnreachable(
+                f"cannot connect to {self.target.display}: {redact(str(exc)).strip()}",
+                "check the server is running and the DSN (--db or DBSAGE_DB) has the right host, port, user and "
+                "database",
+            ) from None
+        try:
+            with conn.cursor() as cur:
+                if self.flavour is None:
+                    cur.execute("SELECT VERSION() AS version")
+                    version = str(cur.fetchone()["version"])
+                    self.flavour = ServerFlavour(version=version, mariadb="mariadb" in version.lower())
+                for statement in session_statements(self.limits, self.flavour.mariadb):
+                    cur.execute(statement)
+        except pymysql.err.MySQLError as exc:
+            conn.close()
+            raise DatabaseError(f"could not set up a read-only session: {redact(str(exc)).strip()}") from None
+        return conn
+
+    def _acquire(self) -> pymysql.connections.Connection[Any]:
+        with self._lock:
+            while self._idle:
+                conn = self._idle.pop()
+                if conn.open:
+                    return conn
+        return self._open()
+
+    def _release(self, conn: pymysql.connections.Connection[Any], healthy: bool) -> None:
+        with self._lock:
+            if healthy and conn.open and len(self._idle) < _MAX_IDLE:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[pymysql.connections.Connection[Any]]:
+        """A connection inside a READ ONLY transaction that is always rolled back (DictCursor rows)."""
+        conn = self._acquire()
+        healthy = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("START TRANSACTION READ ONLY")
+            yield conn
+        finally:
+            try:
+                conn.rollback()
+            except pymysql.err.MySQLError:
+                healthy = False  # a broken connection is dropped, never handed out again
+            self._release(conn, healthy)
+
+    def catalog_query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run dbsage's own read-only SQL (not user input) and return dict rows."""
+        with self.connection() as conn, conn.cursor() as cur:
+            return _fetch(cur, sql, params)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    # -- introspection -------------------------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str | None:
+        """The database named in the DSN; None means every user schema is in scope."""
+        return self._kwargs["database"]
+
+    def _scope(self, cur: Any, object_name: str | None) -> tuple[list[str], str | None]:
+        schema, _, table = (object_name or "").rpartition(".")
+        if schema:
+            return [schema], table
+        if self.database:
+            return [self.database], table or None
+        rows = _fetch(cur, "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA "
+                           "WHERE SCHEMA_NAME NOT IN %(system)s ORDER BY SCHEMA_NAME", {"system": SYSTEM_SCHEMAS})
+        return [r["name"] for r in rows], table or None
+
+    def introspect(self, object_name: str | None = None) -> SchemaSnapshot:
+        snapshot = SchemaSnapshot(engine=self.name, target=self.target.display,
+                                  database=self.database or "(all databases)")
+        with self.connection() as conn, conn.cursor() as cur:
+            schemas, table = self._scope(cur, object_name)
+            if not schemas:
+                return snapshot
+            params = {"schemas": schemas, "table": table}
+            mariadb = bool(self.flavour and self.flavour.mariadb)
+            performance_schema = bool(_fetch(cur, "SELECT @@performance_schema AS on_")[0]["on_"])
+            sizes = _optional(cur, _sql("index_sizes"), params)
+            usage = _optional(cur, _sql("index_usage"), params) if performance_schema else None
+            snapshot.tables = assemble(
+                _fetch(cur, _sql("relations"), params),
+                _fetch(cur, _sql("columns"), params),
+                _fetch(cur, _sql("key_constraints"), params),
+                _optional(cur, _sql("checks_mariadb" if mariadb else "checks_mysql"), params) or [],
+                _fetch(cur, _sql("indexes"), params),
+                index_sizes={(r["schema"], r["table"], r["name"]): int(r["size_bytes"]) for r in sizes or []},
+                index_usage=None if usage is None else {
+                    (r["schema"], r["table"], r["name"]): int(r["read_count"]) for r in usage},
+                mariadb=mariadb,
+            )
+        return snapshot
+
+    # -- capabilities --------------------------------------------------------------------------------------------
+
+    def server_report(self) -> ServerReport:
+        with self.connection() as conn, conn.cursor() as cur:
+            facts = _fetch(cur, _sql("capabilities"))[0]
+            consumers = _optional(cur, "SELECT NAME AS name, ENABLED AS enabled "
+                                       "FROM performance_schema.setup_consumers")
+            grants = [next(iter(row.values())) for row in _fetch(cur, "SHOW GRANTS")]
+        assert self.flavour is not None  # set by the first connection
+        head = self.flavour.version.split("-")[0]
+        comment = f" ({facts['version_comment']})" if facts["version_comment"] else ""
+        return ServerReport(
+            engine=self.name,
+            target=self.target.display,
+            version=f"{self.flavour.product} {head}{comment}",
+            capabilities=capabilities(facts, consumers, self.flavour.mariadb),
+            login=login_report(str(facts["login"]), grants, self.database or facts["db"]),
+        )
+
+
+def _fetch(cur: Any, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    try:
+        cur.execute(sql, params)  # our SQL, from tools/sql or literals; values go as parameters
+        return list(cur.fetchall()) if cur.description else []
+    except pymysql.err.MySQLError as exc:
+        raise DatabaseError(f"MySQL error: {redact(str(exc)).strip()}") from None
+
+
+def _optional(cur: Any, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]] | None:
+    """Rows, or None when the login may not read them or the server lacks the table (a fact becomes unknown)."""
+    try:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+    except pymysql.err.MySQLError as exc:
+        if exc.args and exc.args[0] in _OPTIONAL_ERRORS:
+            return None
+        raise DatabaseError(f"MySQL error: {redact(str(exc)).strip()}") from None
+
+
+def capabilities(facts: dict[str, Any], consumers: list[dict[str, Any]] | None, mariadb: bool) -> list[Capability]:
+    """What the server offers dbsage, each with the fix when it is missing."""
+    ps_on = bool(facts["performance_schema"])
+    return [
+        Capability(
+            name="performance_schema",
+            available=ps_on,
+            detail=f"performance_schema = {'ON' if ps_on else 'OFF'}",
+            fix=None if ps_on else "add performance_schema=ON under [mysqld] in my.cnf and restart the server "
+            "(it cannot be switched on at run time)",
+        ),
+        _digest_capability(ps_on, bool(facts["digest_table"]), consumers),
+        Capability(
+            name="sys_schema",
+            available=bool(facts["sys_schema"]),
+            detail="sys schema present" if facts["sys_schema"] else "no sys schema",
+            fix=None if facts["sys_schema"] else (
+                "run mariadb-upgrade (MariaDB 10.6+ installs the sys schema)" if mariadb
+                else "run mysql_upgrade, or load sys_schema.sql from the mysql-sys project"),
+        ),
+        _slow_log_capability(facts),
+    ]
+
+
+_DIGEST_CONSUMERS = ("global_instrumentation", "thread_instrumentation", "statements_digest")
+
+
+def _digest_capability(ps_on: bool, table: bool, consumers: list[dict[str, Any]] | None) -> Capability:
+    name = "statements_digest"
+    if not ps_on:
+        return Capability(name=name, available=False, detail="needs performance_schema",
+                          fix="turn performance_schema on first (see above)")
+    if not table:
+        return Capability(name=name, available=False, detail="events_statements_summary_by_digest is missing",
+                          fix="upgrade the server (MySQL 5.6+ / MariaDB 10.0+ have the digest table)")
+    if consumers is None:
+        return Capability(name=name, available=None, detail="cannot read performance_schema.setup_consumers",
+                          fix="GRANT SELECT ON performance_schema.* to this login")
+    enabled = {r["name"]: r["enabled"] == "YES" for r in consumers}
+    off = [c for c in _DIGEST_CONSUMERS if not enabled.get(c)]
+    if not off:
+        return Capability(name=name, available=True, detail="digest table present; consumers enabled")
+    listed = ", ".join(f"'{c}'" for c in off)
+    return Capability(
+        name=name, available=False, detail=f"consumers disabled: {', '.join(off)}",
+        fix=f"UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME IN ({listed}); "
+        "to keep it after a restart add performance-schema-consumer-statements-digest=ON to my.cnf",
+    )
+
+
+def _slow_log_capability(facts: dict[str, Any]) -> Capability:
+    on = bool(facts["slow_query_log"])
+    return Capability(
+        name="slow_query_log",
+        available=on,
+        detail=f"slow_query_log = {'ON' if on else 'OFF'}, long_query_time = {float(facts['long_query_time']):g} s, "
+        f"log_output = {facts['log_output']}",
+        fix=None if on else "SET GLOBAL slow_query_log = ON; SET GLOBAL long_query_time = 0.5; "
+        "(and slow_query_log=ON, long_query_time=0.5 in my.cnf to keep it)",
+    )
+
+
+def login_report(user: str, grants: list[str], database: str | None) -> LoginReport:
+    """Superuser / write privileges from SHOW GRANTS, with warnings and the read-only user recipe."""
+    summary = summarise_grants(grants)
+    can_write: bool | None = summary.superuser or bool(summary.write_privileges)
+    if not can_write and summary.roles:
+        can_write = None  # privileges held through roles are not listed by SHOW GRANTS
+    report = LoginReport(user=user, superuser=summary.superuser, can_write=can_write,
+                         write_privileges=summary.write_privileges, read_only_role_sql=read_only_user_sql(database))
+    if summary.superuser:
+        report.warnings.append(
+            f"{user} has ALL PRIVILEGES/SUPER: the agent should log in as a read-only user (SQL below)")
+    elif can_write:
+        report.warnings.append(f"{user} can change data ({'; '.join(summary.write_privileges[:2])}…): "
+                               "prefer a read-only user")
+    elif can_write is None:
+        report.warnings.append(f"{user} holds roles ({', '.join(summary.roles)}) whose privileges are not shown "
+                               "here: check them with SHOW GRANTS FOR <role>")
+    return report
