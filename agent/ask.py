@@ -31,7 +31,7 @@ def answer_question(ctx: ToolContext, question: str, *, front_end: str, use_mode
     from dbsage.agent.loop import AgentLoop
     from dbsage.agent.model import make_chat_model
 
-    model = chat_model if chat_model is not None else make_chat_model(config)  # type: ignore[arg-type]
+    model = chat_model if chat_model is not None else make_chat_model(config)
     loop = AgentLoop(ctx, model, transcript=transcript, config=config, on_token=on_token)
     try:
         return loop.ask(question)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -33,11 +33,9 @@ class AskInput(BaseModel):
 
 def _signature(model: type[BaseModel], returns: type[BaseModel]) -> inspect.Signature:
     """A function signature mirroring `model`'s fields, so the SDK derives the same JSON schema from it."""
-    params = []
-    for name, field in model.model_fields.items():
-        annotated = Annotated[(field.annotation, *field.metadata, Field(description=field.description))]  # type: ignore[valid-type]
-        default = inspect.Parameter.empty if field.is_required() else field.get_default(call_default_factory=True)
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotated))
+    # The model's own FieldInfo as the default carries description, constraints and default (or "required").
+    params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=field, annotation=field.annotation)
+              for name, field in model.model_fields.items()]
     return inspect.Signature(params, return_annotation=returns)
 
 

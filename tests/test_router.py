@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -101,7 +102,7 @@ def test_ask_command_json_without_a_model(dsn: str, state) -> None:
     assert set(document) >= {"question", "answer", "tool_calls", "proposals", "notes", "transcript"}
     call = document["tool_calls"][0]
     assert (call["tool"], call["arguments"], call["ok"]) == ("describe_object", {"name": "orders"}, True)
-    transcript = [json.loads(line) for line in open(document["transcript"], encoding="utf-8")]
+    transcript = [json.loads(line) for line in Path(document["transcript"]).read_text().splitlines()]
     assert [e["event"] for e in transcript] == ["start", "user", "tool", "answer"]
     assert str(state) in document["transcript"]
 
