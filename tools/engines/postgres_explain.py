@@ -1,0 +1,89 @@
+"""EXPLAIN on PostgreSQL: guard first, then the plan in JSON inside the engine's read-only, rolled-back session.
+
+`--analyze` runs the statement for real, so it is allowed only when the guard classifies it as a plain read; it runs
+inside the same READ ONLY transaction (rolled back afterwards) under the session's statement_timeout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from dbsage.tools.errors import DatabaseError, UsageError
+from dbsage.tools.explain import ExplainContext, ExplainResult, TableFacts, analyze
+from dbsage.tools.explain.query_text import referenced_tables
+from dbsage.tools.redact import redact
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.postgres import PostgresEngine
+
+EXECUTABLE = {"select"}  # guard kinds EXPLAIN ANALYZE may execute: plain reads
+_SETTINGS = ("work_mem", "max_parallel_workers_per_gather", "max_parallel_workers", "random_page_cost")
+
+
+def explain_statement(engine: PostgresEngine, sql: str, *, run: bool = False) -> ExplainResult:
+    """Plan (and with `run`, execute and measure) one statement; insights included."""
+    from dbsage.tools import guard
+
+    statement = sql.strip().rstrip(";").strip()
+    if not statement:
+        raise UsageError("no statement to explain", "pass the SQL as an argument: dbsage explain 'SELECT ...'")
+    if statement.split(None, 1)[0].lower() == "explain":
+        raise UsageError("the statement already starts with EXPLAIN", "pass the query itself; add --analyze to run it")
+    if run and guard.check(statement, "postgres").kind not in EXECUTABLE:
+        raise UsageError("--analyze runs the statement, so it is only for plain reads (SELECT)",
+                         "drop --analyze to see the plan without running it")
+    options = "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON" if run else "SETTINGS, FORMAT JSON"
+    # The guard judges what is actually sent: plan-only EXPLAIN of any allowed statement; ANALYZE of reads only.
+    sent = guard.check(f"EXPLAIN ({options}) {statement}", "postgres")
+    document, context = _run(engine, sent.sql, statement)
+    result = analyze(document, statement, context)
+    if run:
+        result.notes.append("executed with EXPLAIN ANALYZE inside a read-only transaction that was rolled back "
+                            f"(statement_timeout {engine.limits.statement_timeout_ms} ms)")
+    return result
+
+
+def _run(engine: PostgresEngine, explain_sql: str, statement: str) -> tuple[Any, ExplainContext]:
+    with engine.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        try:
+            cur.execute(explain_sql)  # guarded above
+            row = cur.fetchone()
+            document = next(iter(row.values())) if row else None
+            conn.rollback()  # nothing the statement did survives, even inside a read-only transaction
+            context = _context(cur, document, statement)
+        except psycopg.errors.QueryCanceled:
+            raise DatabaseError(
+                f"the statement ran longer than the {engine.limits.statement_timeout_ms} ms statement timeout",
+                "run without --analyze to see the plan without executing it") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}",
+                                "check the statement runs on its own (names, parameters: inline $1 values)") from None
+    return document, context
+
+
+def _plan_relations(node: dict[str, Any]) -> list[str]:
+    names = []
+    if node.get("Relation Name"):
+        names.append(f"{node['Schema']}.{node['Relation Name']}" if node.get("Schema") else node["Relation Name"])
+    for child in node.get("Plans", []):
+        names += _plan_relations(child)
+    return names
+
+
+def _context(cur: psycopg.Cursor[Any], document: Any, statement: str) -> ExplainContext:
+    from dbsage.tools.engines.postgres import _sql
+
+    plan = document[0]["Plan"] if isinstance(document, list) and document else {}
+    names = sorted(set(_plan_relations(plan)) | set(referenced_tables(statement)))
+    tables: list[TableFacts] = []
+    if names:
+        cur.execute(_sql("explain_tables"), {"names": names})
+        tables = [TableFacts(schema_name=r["schema"], name=r["name"], row_estimate=r["row_estimate"],
+                             pages=r["pages"], columns=r["columns"], index_keys=r["index_keys"])
+                  for r in cur.fetchall()]
+    cur.execute("SELECT " + ", ".join(f"current_setting('{s}') AS {s}" for s in _SETTINGS))
+    settings = cur.fetchone() or {}
+    return ExplainContext(tables=tables, settings={k: str(v) for k, v in settings.items()})
