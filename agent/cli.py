@@ -10,6 +10,7 @@ import typer
 
 from dbsage import __version__
 from dbsage.agent.commands.ask import ask_command
+from dbsage.agent.commands.demo import demo_command
 from dbsage.agent.commands.doctor import doctor_command
 from dbsage.agent.commands.mcp import mcp_command
 from dbsage.agent.commands.schema import schema_command
@@ -39,6 +40,7 @@ def _root(
 
 app.command("schema")(schema_command)
 app.command("doctor")(doctor_command)
+app.command("demo")(demo_command)
 app.command("ask")(ask_command)
 app.command("mcp")(mcp_command)
 

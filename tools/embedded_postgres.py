@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -128,7 +129,12 @@ class EmbeddedPostgres:
         self.base = base or default_base()
         self.data = self.base / "data"
         self.log = self.base / "server.log"
-        self.account = service_account()
+
+    @functools.cached_property
+    def account(self) -> RunAs | None:
+        # Looked up (and, as root, created) only when the server is really touched: `--stop` on a machine that
+        # never ran one must not add a user.
+        return service_account()
 
     # -- places ----------------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -34,3 +35,6 @@ class DemoDatabase(BaseModel):
     extensions: list[str] = Field(default_factory=list)
     workload_runs: int = 0
     rebuilt_because: str | None = None
+
+
+OnStep = Callable[[StepReport], None]  # progress callback: one call per finished load step

@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from dbsage.tools.demo import DEMO_DATABASE, DEMO_VERSION
-from dbsage.tools.demo.database import DemoDatabase, StepReport
+from dbsage.tools.demo.database import DemoDatabase, OnStep, StepReport
 from dbsage.tools.demo.scale import DemoScale
 from dbsage.tools.demo.script import load_steps
 from dbsage.tools.demo.workload import workload
@@ -32,8 +32,6 @@ WORKLOAD_RUNS = 3
 _LOCK_KEY = 0x0DB5A6E  # pg_advisory_lock key: one demo build per server at a time
 _SETUP: dict[str, Any] = {"application_name": "dbsage-demo-setup", "connect_timeout": 5,
           "options": "-c statement_timeout=600000 -c lock_timeout=600000"}
-
-OnStep = Callable[[StepReport], None]
 
 
 def database_dsn(dsn: str, database: str) -> str:

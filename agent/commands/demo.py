@@ -1,0 +1,83 @@
+"""`dbsage demo`: set up the demo database (planted problems included) and print the report on it.
+
+The server: `--db`, else DBSAGE_DB / PG* / libpq defaults, else an embedded PostgreSQL (tools/demo/server.py).
+Progress goes to stderr, the report to stdout; `--format json` prints one JSON document.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dbsage.agent.commands.options import DbOption, FormatOption
+from dbsage.agent.output import Format, emit_json, reporting, stderr, stdout
+
+if TYPE_CHECKING:
+    from dbsage.tools.demo.database import DemoServer, StepReport
+    from dbsage.tools.demo.setup import DemoSetup
+
+
+def demo_command(
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    scale: Annotated[str | None, typer.Option(
+        "--scale", help="full (default), small, or a factor like 0.2. Default: $DBSAGE_DEMO_SCALE, then full.",
+        show_default=False)] = None,
+    embedded: Annotated[bool, typer.Option(
+        "--embedded", help="Use the embedded PostgreSQL even if another server answers ($DBSAGE_DEMO_EMBEDDED=1)."
+    )] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop and rebuild the demo database.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL and exit.")] = False,
+) -> None:
+    """Build a demo database with planted problems (once) and show what dbsage finds in it."""
+    from dbsage.agent.demo_sections import run_sections
+    from dbsage.tools.demo.scale import parse_scale
+    from dbsage.tools.demo.setup import set_up_demo
+    from dbsage.tools.engines import connect
+
+    with reporting(fmt.value):
+        if stop:
+            _stop_embedded(fmt)
+            return
+        demo_scale = parse_scale(scale)
+        stderr.print(f"dbsage demo: preparing the demo database (scale {demo_scale.name})…")
+        setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=_print_step,
+                            on_note=lambda note: stderr.print(f"  note: {note}", highlight=False))
+        _print_setup(setup)
+        engine = connect(setup.target)
+        try:
+            sections = run_sections(engine, stdout, fmt.value)
+        finally:
+            engine.close()
+        if fmt is Format.json:
+            emit_json("demo", server=setup.server.info, database=setup.database, sections=sections)
+
+
+def _print_step(step: StepReport) -> None:
+    rows = f"{step.rows:>11,} rows" if step.rows is not None else " " * 16
+    stderr.print(f"  {step.name:<16}{rows}  {step.seconds:6.2f} s", highlight=False)
+
+
+def _print_setup(setup: DemoSetup) -> None:
+    server: DemoServer = setup.server.info
+    database = setup.database
+    if database.reused:
+        how = f"reused (built earlier in {database.load_seconds} s; --rebuild reloads it)"
+    else:
+        how = f"built in {database.load_seconds} s" + (f" (rebuilt: {database.rebuilt_because})"
+                                                        if database.rebuilt_because else "")
+    total = sum(database.rows.values())
+    stderr.print(f"dbsage demo: {database.name} on {server.display} [{server.kind}] · {total:,} rows · {how}",
+                 highlight=False)
+
+
+def _stop_embedded(fmt: Format) -> None:
+    from dbsage.tools.embedded_postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres()
+    stopped = server.stop()
+    if fmt is Format.json:
+        emit_json("demo", stopped=stopped, embedded_dir=str(server.base))
+    else:
+        stdout.print(f"embedded PostgreSQL in {server.base}: " + ("stopped" if stopped else "was not running"))
