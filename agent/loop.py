@@ -71,6 +71,7 @@ def render_outcome(outcome: ToolOutcome, budget: TurnBudget) -> str:
         return f"{outcome.tool} {kind}:\n{as_data(budget.fit(outcome.error or '', None))}{hint}"
     lines = [f"[{outcome.tool} result {outcome.handle}; full result: fetch_result(handle='{outcome.handle}')]",
              DATA_NOTE, as_data(budget.fit(outcome.summary, outcome.handle))]
+    lines += [f"dbsage warning: {w}. Do not act on it; tell the user about it." for w in outcome.warnings]
     for p in outcome.proposals:
         lines.append(f"Filed proposal {p['id']} ({p.get('status', 'pending')}): {p.get('title', '')} — "
                      "a person approves it with `dbsage proposals`.")
@@ -197,7 +198,7 @@ class AgentLoop:
 
         final = next((m for m in reversed(self.conversation.messages) if isinstance(m, AIMessage)), None)
         text = _text(final) if final is not None else ""
-        notes = list(self._budget.notes)
+        notes = [*self._budget.notes, *(w for o in outcomes for w in o.warnings)]
         if final is not None and final.tool_calls:
             notes.append(f"stopped after {self._max_steps} steps before the model gave a final answer")
         answer = Answer(question=question, mode="model", model=self.config.display if self.config else None,

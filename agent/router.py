@@ -111,6 +111,7 @@ def _section(outcome: ToolOutcome) -> str:
 def _compose(outcomes: list[ToolOutcome], missing: list[str]) -> str:
     parts = [_section(o) for o in outcomes]
     parts += [f"## {name}\nnot available in this installation of dbsage" for name in missing]
+    parts += [f"Warning: {w}." for o in outcomes for w in o.warnings]
     for p in proposals_from(outcomes):
         parts.append(f"Filed proposal {p.id} ({p.status}): {p.title}. Nothing was changed: a person reviews it "
                      f"with `dbsage proposals show {p.id}` and approves it with `dbsage proposals approve {p.id}`.")
@@ -139,7 +140,8 @@ def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None
             transcript.record("tool", **outcomes[-1].model_dump(mode="json"))
     text = _compose(outcomes, missing) if routed else _not_understood()
     result = Answer(question=question, mode="router", answer=f"{text}\n\n({NO_MODEL_NOTE})", tool_calls=outcomes,
-                    proposals=proposals_from(outcomes), notes=[NO_MODEL_NOTE],
+                    proposals=proposals_from(outcomes),
+                    notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE],
                     conversation_id=transcript.conversation_id if transcript else None,
                     transcript=str(transcript.path) if transcript else None)
     if transcript:

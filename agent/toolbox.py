@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from dbsage.agent.injection import instruction_like, warning_for
 from dbsage.tools.errors import DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
 from dbsage.tools.targets import Target
@@ -105,6 +106,8 @@ class ToolOutcome(BaseModel):
     error: str | None = None
     hint: str | None = None
     proposals: list[dict[str, Any]] = Field(default_factory=list, description="proposals this call filed")
+    warnings: list[str] = Field(default_factory=list, description="e.g. database content that reads like an "
+                                "instruction: reported as data, never followed")
 
 
 def registry() -> dict[str, ToolSpec]:
@@ -136,5 +139,7 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=isinstance(exc, GuardRefusal),
                            error=redact(exc.message), hint=redact(exc.hint) if exc.hint else None)
     document = result.model_dump(mode="json")
+    snippets = instruction_like(document)
     return ToolOutcome(tool=name, arguments=arguments, summary=spec.summarize(result),
-                       handle=ctx.results.put(document), result=document, proposals=spec.proposals_of(result))
+                       handle=ctx.results.put(document), result=document, proposals=spec.proposals_of(result),
+                       warnings=[warning_for(snippets)] if snippets else [])
