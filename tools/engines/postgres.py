@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
 from dbsage.tools.engines.base import SessionLimits
 from dbsage.tools.errors import DatabaseError, TargetUnreachable
+from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact
 from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
@@ -116,6 +117,12 @@ class PostgresEngine:
                 return cur.fetchall() if cur.description else []
             except psycopg.Error as exc:
                 raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}") from None
+
+    def run_sql(self, sql: str, *, max_rows: int | None = None) -> QueryResult:
+        """One statement through the read-only guard, then run read-only with timeout and caps (postgres_query)."""
+        from dbsage.tools.engines.postgres_query import run_sql
+
+        return run_sql(self, sql, max_rows=max_rows)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,0 +1,113 @@
+"""Guarded execution on PostgreSQL: run one statement the guard accepted, inside every database-side limit.
+
+The connection is already READ ONLY with session timeouts (PostgresEngine.connection). Per call we add, with
+transaction-local settings: the statement timeout, a search_path with pg_catalog first (so a user function cannot
+shadow a built-in), standard_conforming_strings on (the guard's parser assumes it). A SELECT runs in a server-side
+cursor and at most max_rows / max_bytes are fetched; closing the cursor stops the statement on the server. A
+client-side watchdog cancels the statement if the server has not answered shortly after the timeout. The
+transaction is always rolled back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import errors
+
+from dbsage.tools.errors import DatabaseError, GuardRefusal
+from dbsage.tools.guard import GuardedStatement, check
+from dbsage.tools.query_result import QueryResult, RowCollector
+from dbsage.tools.redact import redact
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.postgres import PostgresEngine
+
+_WATCHDOG_GRACE_S = 2.0
+_BATCH = 100
+
+
+def run_sql(engine: PostgresEngine, sql: str | GuardedStatement, *, max_rows: int | None = None,
+            max_bytes: int | None = None) -> QueryResult:
+    """Check `sql` with the guard (unless already a GuardedStatement) and run it read-only, bounded."""
+    statement = sql if isinstance(sql, GuardedStatement) else check(sql, "postgres")
+    return run_guarded(engine, statement, max_rows=max_rows, max_bytes=max_bytes)
+
+
+def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows: int | None = None,
+                max_bytes: int | None = None) -> QueryResult:
+    """Run an accepted statement under the session layer: read-only, timeout, caps, rollback."""
+    limits = engine.limits
+    collector = RowCollector(max_rows or limits.max_rows, max_bytes or limits.max_bytes)
+    started = time.monotonic()
+    with engine.connection() as conn:
+        with conn.cursor() as cur:
+            _prepare(cur, limits.statement_timeout_ms)
+            _refuse_shadowed(cur, statement.functions)
+        columns = _fetch(conn, statement.sql, statement.kind, collector, limits.statement_timeout_ms)
+    return QueryResult(
+        engine="postgres", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
+        rows=collector.rows, row_count=len(collector.rows), truncated=collector.truncated_reason is not None,
+        truncated_reason=collector.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+
+
+def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
+    # Transaction-local (is_local = true): gone at the rollback that ends every call.
+    cur.execute(
+        "SELECT pg_catalog.set_config('statement_timeout', %(timeout)s, true),"
+        " pg_catalog.set_config('standard_conforming_strings', 'on', true),"
+        " pg_catalog.set_config('search_path', 'pg_catalog, ' || pg_catalog.current_setting('search_path'), true)",
+        {"timeout": str(int(timeout_ms))},
+    )
+
+
+def _refuse_shadowed(cur: psycopg.Cursor[Any], names: list[str]) -> None:
+    if not names:
+        return
+    sql = files("dbsage.tools").joinpath("sql", "postgres_shadowed_functions.sql").read_text(encoding="utf-8")
+    cur.execute(sql, {"names": names})
+    found = [f"{schema}.{name}()" for schema, name in cur.fetchall()]
+    if found:
+        raise GuardRefusal(
+            f"user-defined {', '.join(found)} on the search_path has the name of a function dbsage allows; "
+            "it could run instead of the built-in",
+            "call the built-in as pg_catalog.<name>(), or drop/rename the user function",
+        )
+
+
+def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCollector, timeout_ms: int) -> list[str]:
+    """Fetch rows in small batches until the result ends or a cap is hit; return the column names.
+
+    A SELECT runs in a server-side cursor, so the server produces only the rows fetched: a billion-row result costs
+    what the caps allow, not what the query could return. EXPLAIN and SHOW output is small and fetched directly.
+    """
+    watchdog = threading.Timer(timeout_ms / 1000 + _WATCHDOG_GRACE_S, conn.cancel_safe)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        # Extended protocol either way: the server itself refuses a second statement hidden in the text.
+        with conn.cursor(name="dbsage_guarded") if kind == "select" else conn.cursor() as cur:
+            cur.execute(sql)
+            columns = [d.name for d in cur.description or []]
+            while batch := cur.fetchmany(_BATCH):
+                if not all(collector.add(raw) for raw in batch):
+                    break
+            return columns
+    except errors.QueryCanceled as exc:
+        raise DatabaseError(
+            f"PostgreSQL stopped the statement after the {timeout_ms / 1000:g} s statement timeout "
+            f"({_server_text(exc)})",
+            "narrow the query (add filters or LIMIT) or raise the limit with --timeout",
+        ) from None
+    except psycopg.Error as exc:
+        raise DatabaseError(f"PostgreSQL error: {_server_text(exc)}") from None
+    finally:
+        watchdog.cancel()
+
+
+def _server_text(exc: psycopg.Error) -> str:
+    return redact(str(exc)).strip()
