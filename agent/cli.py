@@ -14,6 +14,7 @@ from dbsage.agent.commands.demo import demo_command
 from dbsage.agent.commands.doctor import doctor_command
 from dbsage.agent.commands.mcp import mcp_command
 from dbsage.agent.commands.schema import schema_command
+from dbsage.agent.commands.sql import sql_command
 
 app = typer.Typer(
     name="dbsage",
@@ -39,6 +40,7 @@ def _root(
 
 
 app.command("schema")(schema_command)
+app.command("sql")(sql_command)
 app.command("doctor")(doctor_command)
 app.command("demo")(demo_command)
 app.command("ask")(ask_command)

@@ -87,8 +87,9 @@ def check_mysql(sql: str) -> GuardedStatement:
         inner = _parse_one(sql[analyze.end():])
         if not isinstance(inner, exp.Query):
             raise GuardRefusal("ANALYZE executes the statement, and only a SELECT may run", _HINT)
-        return GuardedStatement(sql=sql, engine="mysql", kind="analyze", executes_inner=True,
-                                functions=_check_tree(inner, plan_only=False))
+        functions, relations = _check_tree(inner, plan_only=False)
+        return GuardedStatement(sql=sql, engine="mysql", kind="analyze", executes_inner=True, functions=functions,
+                                relations=relations)
     if _SECRET_SHOW.match(sql):
         raise GuardRefusal("SHOW GRANTS / SHOW CREATE USER print password hashes; dbsage does not read secrets",
                            "read information_schema.USER_PRIVILEGES / SCHEMA_PRIVILEGES instead")
@@ -98,7 +99,8 @@ def check_mysql(sql: str) -> GuardedStatement:
 
 def _classify(sql: str, stmt: exp.Expr) -> GuardedStatement:
     if isinstance(stmt, exp.Query):
-        return GuardedStatement(sql=sql, engine="mysql", kind="select", functions=_check_tree(stmt, plan_only=False))
+        functions, relations = _check_tree(stmt, plan_only=False)
+        return GuardedStatement(sql=sql, engine="mysql", kind="select", functions=functions, relations=relations)
     if isinstance(stmt, exp.Show) or (isinstance(stmt, exp.Command) and str(stmt.this).upper() == "SHOW"):
         return GuardedStatement(sql=sql, engine="mysql", kind="show")
     if isinstance(stmt, exp.Describe):
@@ -106,11 +108,12 @@ def _classify(sql: str, stmt: exp.Expr) -> GuardedStatement:
         analyze = str(stmt.args.get("style") or "").upper() == "ANALYZE"
         if isinstance(inner, exp.Table):
             _check_table(inner)
-            return GuardedStatement(sql=sql, engine="mysql", kind="describe")
+            return GuardedStatement(sql=sql, engine="mysql", kind="describe", relations=[inner.name.lower()])
         writing = isinstance(inner, exp.Insert | exp.Update | exp.Delete)
         if isinstance(inner, exp.Query) or (writing and not analyze):
+            functions, relations = _check_tree(inner, plan_only=writing)
             return GuardedStatement(sql=sql, engine="mysql", kind="explain", executes_inner=analyze,
-                                    functions=_check_tree(inner, plan_only=writing))
+                                    functions=functions, relations=relations)
         raise GuardRefusal(f"EXPLAIN {'ANALYZE ' if analyze else ''}of this statement is not allowed "
                            f"({_statement_reason(inner)})", _HINT)
     raise GuardRefusal(_statement_reason(stmt), _HINT)
@@ -128,9 +131,10 @@ _NEVER = (exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Set, exp.Kill, exp.U
           exp.Rollback, exp.TruncateTable, exp.LoadData, exp.Grant, exp.Revoke, exp.Into, exp.Lock)
 
 
-def _check_tree(root: exp.Expr, *, plan_only: bool) -> list[str]:
-    """Check every node under a statement; return the function names it calls."""
+def _check_tree(root: exp.Expr, *, plan_only: bool) -> tuple[list[str], list[str]]:
+    """Check every node under a statement; return the function names it calls and the tables it reads."""
     called: set[str] = set()
+    relations: set[str] = set()
     for node in root.walk():
         if isinstance(node, _WRITING) and not (plan_only and node is root):
             raise GuardRefusal(f"a data-modifying part ({_statement_reason(node)}) inside the query", _HINT)
@@ -146,7 +150,8 @@ def _check_tree(root: exp.Expr, *, plan_only: bool) -> list[str]:
             called.add(_check_function(node))
         elif isinstance(node, exp.Table):
             _check_table(node)
-    return sorted(called)
+            relations.add(".".join(p for p in (node.db.lower(), node.name.lower()) if p))
+    return sorted(called), sorted(relations)
 
 
 def _check_function(node: exp.Func) -> str:

@@ -13,7 +13,9 @@ class GuardedStatement(BaseModel):
     """A statement the parse-level guard accepted. The engine still runs it read-only, with timeouts and caps.
 
     `functions` are the unqualified function names it calls: the PostgreSQL executor checks that none of them is
-    shadowed by a user-defined function of the same name before it runs the statement.
+    shadowed by a user-defined function of the same name before it runs the statement. `relations` are the tables
+    it reads as written (MySQL): the executor refuses an unqualified secret table when the session's database is
+    `mysql`.
     """
 
     sql: str
@@ -21,3 +23,4 @@ class GuardedStatement(BaseModel):
     kind: str = Field(description="select, explain, show, describe, analyze")
     executes_inner: bool = Field(False, description="True for EXPLAIN ANALYZE / MariaDB ANALYZE: the inner query runs")
     functions: list[str] = Field(default_factory=list)
+    relations: list[str] = Field(default_factory=list, description="tables/views read, as written (lower case)")

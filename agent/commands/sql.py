@@ -1,0 +1,105 @@
+"""`dbsage sql [SQL|-]`: run one statement through the read-only guard and print the bounded result.
+
+Exit 0 with results; 3 and `refused: <reason>` on stderr when the guard refuses; 1 with the server's own error text
+when the database rejects the statement. For a MongoDB target, SQL is a JSON command document
+(`{"find": "orders", "filter": {"status": "new"}}`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from dbsage.agent.commands.options import DbOption, FormatOption
+from dbsage.agent.output import Format, emit_json, reporting, stdout
+
+SqlArgument = Annotated[
+    str | None,
+    typer.Argument(metavar="[SQL|-]", help="one read-only statement; '-' or nothing reads it from stdin",
+                   show_default=False),
+]
+MaxRowsOption = Annotated[
+    int | None, typer.Option("--max-rows", min=1, help="at most this many rows (default 1000)", show_default=False)
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option("--timeout", min=0.1, help="statement timeout in seconds, enforced by the server (default 5)",
+                 show_default=False),
+]
+
+
+def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption = Format.table,
+                max_rows: MaxRowsOption = None, timeout: TimeoutOption = None) -> None:
+    """Run one read-only statement (SELECT, EXPLAIN, SHOW) through dbsage's guard."""
+    from dataclasses import replace
+
+    from dbsage.tools.engines import SessionLimits, connect
+    from dbsage.tools.targets import resolve
+
+    with reporting(fmt.value):
+        text = _read_statement(sql)
+        target = resolve(db)
+        limits = SessionLimits()
+        if timeout is not None:
+            limits = replace(limits, statement_timeout_ms=int(timeout * 1000))
+        engine = connect(target, limits)
+        try:
+            result = _run(engine, target.engine, text, max_rows)
+        finally:
+            engine.close()
+        if fmt is Format.json:
+            emit_json("sql", result=result)
+        else:
+            _print(result)
+
+
+def _read_statement(sql: str | None) -> str:
+    from dbsage.tools.errors import UsageError
+
+    text = sys.stdin.read() if sql in (None, "-") else sql
+    if not text or not text.strip():
+        raise UsageError("no statement given", "pass it as an argument, or pipe it in: echo 'SELECT 1' | dbsage sql -")
+    return text
+
+
+def _run(engine: Any, engine_name: str, text: str, max_rows: int | None) -> Any:
+    if engine_name == "mongo":
+        from dbsage.tools.errors import UsageError
+
+        try:
+            operation = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"a MongoDB target takes a JSON command document ({exc.msg})",
+                             'e.g. dbsage sql \'{"find": "orders", "filter": {"status": "new"}}\'') from None
+        return engine.run_mongo(operation, max_rows=max_rows)
+    return engine.run_sql(text, max_rows=max_rows)  # the engine passes it through the guard before connecting
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _print(result: Any) -> None:
+    if result.kind in ("explain", "analyze") and len(result.columns) == 1:
+        for row in result.rows:  # a plan reads best as plain, unwrapped lines
+            sys.stdout.write(_cell(row[0]) + "\n")
+    else:
+        grid = RichTable()
+        for column in result.columns:
+            grid.add_column(Text(column))
+        for row in result.rows:  # Text, not markup: data from the database is printed as data
+            grid.add_row(*(Text(_cell(v)) for v in row))
+        stdout.print(grid)
+    summary = f"{result.row_count} row{'s' if result.row_count != 1 else ''} · {result.elapsed_ms:g} ms"
+    if result.truncated:
+        summary += f" · truncated: {result.truncated_reason}"
+    stdout.print(f"[dim]{summary}[/dim]")

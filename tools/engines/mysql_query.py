@@ -1,0 +1,92 @@
+"""Guarded execution on MySQL/MariaDB: run one statement the guard accepted, inside every database-side limit.
+
+MySQLEngine.connection() gives a session that is READ ONLY by default, inside a READ ONLY transaction, with the
+server-side statement time limit and lock-wait limits, rolled back after the call. Per call we add
+`sql_select_limit` (the server itself stops producing rows past the cap) and read through an unbuffered cursor, so
+neither the server nor dbsage holds more than the caps allow. The connection has no CLIENT.MULTI_STATEMENTS: the
+server refuses a second statement hidden in the text.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pymysql
+import pymysql.cursors
+
+from dbsage.tools.errors import DatabaseError, GuardRefusal
+from dbsage.tools.guard import GuardedStatement, check
+from dbsage.tools.guard.functions import MYSQL_SECRET_TABLES
+from dbsage.tools.query_result import QueryResult, RowCollector
+from dbsage.tools.redact import redact
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.mysql import MySQLEngine
+
+# Server error codes for "the statement ran out of time" (MariaDB max_statement_time, MySQL max_execution_time).
+_TIMEOUT_ERRORS = {1969, 3024}
+_SECRET_IN_MYSQL_DB = {table for schema, table in MYSQL_SECRET_TABLES if schema == "mysql"}
+
+
+def run_sql(engine: MySQLEngine, sql: str | GuardedStatement, *, max_rows: int | None = None,
+            max_bytes: int | None = None) -> QueryResult:
+    """Check `sql` with the guard (unless already a GuardedStatement) and run it read-only, bounded."""
+    statement = sql if isinstance(sql, GuardedStatement) else check(sql, "mysql")
+    return run_guarded(engine, statement, max_rows=max_rows, max_bytes=max_bytes)
+
+
+def run_guarded(engine: MySQLEngine, statement: GuardedStatement, *, max_rows: int | None = None,
+                max_bytes: int | None = None) -> QueryResult:
+    """Run an accepted statement under the session layer: read-only, time limit, caps, rollback."""
+    limits = engine.limits
+    collector = RowCollector(max_rows or limits.max_rows, max_bytes or limits.max_bytes)
+    started = time.monotonic()
+    with engine.connection() as conn:
+        _refuse_unqualified_secrets(conn, statement)
+        columns = _fetch(conn, statement.sql, collector, limits.statement_timeout_ms)
+    return QueryResult(
+        engine="mysql", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
+        rows=collector.rows, row_count=len(collector.rows), truncated=collector.truncated_reason is not None,
+        truncated_reason=collector.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+
+
+def _refuse_unqualified_secrets(conn: pymysql.connections.Connection[Any], statement: GuardedStatement) -> None:
+    # `SELECT * FROM user` reads mysql.user when the session's database is `mysql`; the guard cannot know that.
+    unqualified = {r for r in statement.relations if "." not in r} & _SECRET_IN_MYSQL_DB
+    if not unqualified:
+        return
+    with conn.cursor(pymysql.cursors.Cursor) as cur:
+        cur.execute("SELECT DATABASE()")
+        row = cur.fetchone()
+    if row and str(row[0] or "").lower() == "mysql":
+        table = sorted(unqualified)[0]
+        raise GuardRefusal(f"mysql.{table} {MYSQL_SECRET_TABLES[('mysql', table)]}; dbsage does not read secrets",
+                           "read information_schema.USER_PRIVILEGES for accounts and privileges")
+
+
+def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCollector, timeout_ms: int) -> list[str]:
+    """Stream rows through an unbuffered cursor until the result ends or a cap is hit; return the column names."""
+    try:
+        with conn.cursor(pymysql.cursors.Cursor) as cur:
+            # One past the cap, so a cut result is told apart from one that fits exactly.
+            cur.execute(f"SET SESSION sql_select_limit = {int(collector.max_rows) + 1}")
+        try:
+            with conn.cursor(pymysql.cursors.SSCursor) as cur:
+                cur.execute(sql)  # no parameters: a % in the statement stays as written
+                columns = [d[0] for d in cur.description or []]
+                for raw in cur:
+                    if not collector.add(list(raw)):
+                        break  # closing drains at most the rows sql_select_limit let through
+                return columns
+        finally:
+            with conn.cursor(pymysql.cursors.Cursor) as cur:
+                cur.execute("SET SESSION sql_select_limit = DEFAULT")
+    except pymysql.err.MySQLError as exc:
+        code = exc.args[0] if exc.args else None
+        text = redact(str(exc.args[1] if len(exc.args) > 1 else exc)).strip()
+        if code in _TIMEOUT_ERRORS:
+            raise DatabaseError(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
+                                f"({text})", "narrow the query or raise the limit with --timeout") from None
+        raise DatabaseError(f"MySQL error {code}: {text}") from None
