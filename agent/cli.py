@@ -12,9 +12,11 @@ from dbsage import __version__
 from dbsage.agent.commands.ask import ask_command
 from dbsage.agent.commands.demo import demo_command
 from dbsage.agent.commands.doctor import doctor_command
+from dbsage.agent.commands.explain import explain_command
 from dbsage.agent.commands.mcp import mcp_command
 from dbsage.agent.commands.schema import schema_command
 from dbsage.agent.commands.sql import sql_command
+from dbsage.agent.commands.top import top_command
 
 app = typer.Typer(
     name="dbsage",
@@ -42,6 +44,8 @@ def _root(
 app.command("schema")(schema_command)
 app.command("sql")(sql_command)
 app.command("doctor")(doctor_command)
+app.command("explain")(explain_command)
+app.command("top")(top_command)
 app.command("demo")(demo_command)
 app.command("ask")(ask_command)
 app.command("mcp")(mcp_command)

@@ -7,9 +7,14 @@ handle. Everything a summary quotes from the database (names, comments, query te
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
+from dbsage.agent.proposals import Proposal
 from dbsage.agent.toolbox import ToolContext, ToolSpec
+from dbsage.tools.advisor.report import AdviceReport
+from dbsage.tools.engines.postgres_stats import TopReport
 from dbsage.tools.errors import CapabilityMissing, UsageError
 from dbsage.tools.explain import ExplainResult
 from dbsage.tools.query_result import QueryResult
@@ -173,7 +178,148 @@ def _query_specs() -> list[ToolSpec]:
     ]
 
 
+# -- top_statements ---------------------------------------------------------------------------------------------------
+
+
+class TopStatementsInput(BaseModel):
+    sort: Literal["total", "mean", "calls", "io"] = Field(default="total", description="what 'heaviest' means")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+def _top(ctx: ToolContext, params: TopStatementsInput) -> TopReport:
+    engine = ctx.engine
+    if not hasattr(engine, "top_statements"):
+        raise CapabilityMissing(f"top statements are not available for {engine.name} yet", "use checkup")
+    report: TopReport = engine.top_statements(sort=params.sort, limit=params.limit)
+    return report
+
+
+def _summarize_top(report: TopReport) -> str:
+    since = f" since {report.stats_since:%Y-%m-%d %H:%M}" if report.stats_since else ""
+    lines = [f"{len(report.statements)} heaviest statements by {report.sort}{since}:"]
+    for n, s in enumerate(report.statements, start=1):
+        hit = f", cache hit {s.cache_hit_ratio:.0%}" if s.cache_hit_ratio is not None else ""
+        lines.append(f"{n}. {s.share_of_total:.0%} of time · {s.calls} calls · total {s.total_ms:,.0f} ms · "
+                     f"mean {s.mean_ms:,.2f} ms · {s.rows} rows{hit}\n   {_clip(s.query, 300)}")
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- advise_indexes / file_proposal ------------------------------------------------------------------------------
+
+
+class AdviseIndexesInput(BaseModel):
+    statements: list[str] = Field(default_factory=list, description="queries to advise for; empty: the "
+                                  "statistics view's heaviest statements")
+    budget_mb: float | None = Field(default=None, gt=0, description="storage budget for new indexes")
+    max_indexes: int | None = Field(default=None, ge=1)
+    propose: bool = Field(default=False, description="file each recommendation as a pending proposal")
+
+
+class AdviseResult(BaseModel):
+    report: AdviceReport
+    proposals: list[Proposal] = Field(default_factory=list, description="proposals filed (propose=true)")
+
+
+def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.workload import WorkloadStatement
+
+    engine = ctx.engine
+    if not hasattr(engine, "what_if"):
+        raise CapabilityMissing(f"index advice needs PostgreSQL (this target is {engine.name})",
+                                "use explain_query on the statements instead")
+    options = AdviseOptions(budget_bytes=int(params.budget_mb * 1024 * 1024) if params.budget_mb else None,
+                            max_indexes=params.max_indexes, max_seconds=30.0,
+                            workload_source="statements from the question" if params.statements
+                            else "pg_stat_statements")
+    schema = engine.introspect()
+    with engine.what_if() as backend:
+        workload = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
+                    for n, sql in enumerate(params.statements, start=1)] or backend.statistics_workload("calls")
+        report = advise(backend, schema, workload, options)
+    filed = _file_recommendations(ctx, report) if params.propose else []
+    return AdviseResult(report=report, proposals=filed)
+
+
+def _file_recommendations(ctx: ToolContext, report: AdviceReport) -> list[Proposal]:
+    from dbsage.agent.proposals import ProposalDraft, ProposalStore
+
+    store = ProposalStore()
+    filed = []
+    for rec in report.recommendations:
+        helped = ", ".join(f"{s.statement_id} cost {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
+        benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
+                   else "unverified (heuristic: hypopg missing)")
+        draft = ProposalDraft(title=f"create index {rec.index.name}", engine=ctx.target.engine,
+                              target=report.target, up_sql=rec.create_sql, down_sql=rec.drop_sql,
+                              estimated_benefit=benefit, size_bytes=rec.size_bytes,
+                              rationale=f"{rec.kind} index on {rec.index.table_key}; helps {helped or 'the workload'}."
+                                        f" Advice method: {report.method}.")
+        filed.append(store.create(draft, by=f"dbsage {ctx.origin}"))
+    return filed
+
+
+def _summarize_advice(result: AdviseResult) -> str:
+    r = result.report
+    change = (1 - r.cost_after / r.cost_before) if r.cost_before else 0.0
+    lines = [f"index advice ({r.method}) for {len(r.statements)} statement(s): workload planner cost "
+             f"{r.cost_before:,.1f} → {r.cost_after:,.1f} ({-change:+.0%})" if r.verified else
+             f"UNVERIFIED heuristic index advice for {len(r.statements)} statement(s)"]
+    if not r.recommendations:
+        lines.append("no new index lowers the cost enough to be worth its writes")
+    for rec in r.recommendations:
+        helps = "; ".join(f"{s.statement_id}: {s.cost_before:,.1f} → {s.cost_after:,.1f}" for s in rec.helps)
+        size = _size(rec.size_bytes)
+        lines.append(f"recommend: {rec.create_sql}  (≈{size}; {helps or 'helps the workload'})")
+    lines += [f"drop candidate: {d.drop_sql} — {d.reason}" for d in r.drop_candidates[:5]]
+    lines += [f"skipped {s.statement_id}: {s.reason}" for s in r.skipped[:5]]
+    lines += [f"note: {note}" for note in r.notes]
+    return "\n".join(lines)
+
+
+def _proposal_refs(proposals: list[Proposal]) -> list[dict[str, object]]:
+    return [{"id": p.id, "title": p.title, "status": p.status} for p in proposals]
+
+
+class FileProposalInput(BaseModel):
+    title: str = Field(min_length=3, max_length=200, description="what the change does, e.g. 'create index …'")
+    up_sql: str = Field(min_length=1, description="the SQL that applies the change")
+    down_sql: str = Field(min_length=1, description="the SQL that undoes it")
+    rationale: str = Field(min_length=1, description="why, with the evidence (numbers from the tools)")
+    estimated_benefit: str | None = Field(default=None, description="e.g. 'planner cost 1,200 → 8'")
+
+
+def _file_proposal(ctx: ToolContext, params: FileProposalInput) -> Proposal:
+    from dbsage.agent.proposals import ProposalDraft, ProposalStore
+
+    draft = ProposalDraft(title=params.title, engine=ctx.target.engine, target=ctx.target.display,
+                          up_sql=params.up_sql, down_sql=params.down_sql, rationale=params.rationale,
+                          estimated_benefit=params.estimated_benefit)
+    return ProposalStore().create(draft, by=f"dbsage {ctx.origin}")
+
+
+def _summarize_proposal(p: Proposal) -> str:
+    return (f"filed proposal {p.id} ({p.status}): {p.title}. Nothing was run; a person reviews it with "
+            f"`dbsage proposals show {p.id}` and approves it with `dbsage proposals approve {p.id}`.")
+
+
+def _change_specs() -> list[ToolSpec]:
+    return [
+        ToolSpec("top_statements", TopStatementsInput, TopReport, _top, _summarize_top),
+        ToolSpec("advise_indexes", AdviseIndexesInput, AdviseResult, _advise, _summarize_advice,
+                 proposals_of=lambda result: _proposal_refs(result.proposals)),
+        ToolSpec("file_proposal", FileProposalInput, Proposal, _file_proposal, _summarize_proposal,
+                 proposals_of=lambda proposal: _proposal_refs([proposal])),
+    ]
+
+
 def all_specs() -> list[ToolSpec]:
     """Every tool, in the order a model sees them."""
-    specs: list[ToolSpec] = [*_schema_specs(), *_query_specs()]
+    specs: list[ToolSpec] = [*_schema_specs(), *_query_specs(), *_change_specs()]
     return specs

@@ -62,4 +62,5 @@ def _print_evidence(answer: Answer) -> None:
     for p in answer.proposals:
         stdout.print(f"proposal [bold]{p.id}[/bold] ({p.status}): {p.title}")
     for note in answer.notes:
-        stdout.print(f"[dim]note: {note}[/dim]")
+        if note not in answer.answer:  # the router's answer already ends with its note
+            stdout.print(f"note: {note}", style="dim", markup=False)
