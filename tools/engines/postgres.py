@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -24,6 +24,11 @@ from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact
 from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
+
+if TYPE_CHECKING:
+    from dbsage.tools.checks import CheckReport, Thresholds
+    from dbsage.tools.engines.postgres_stats import TopReport
+    from dbsage.tools.explain import ExplainResult
 
 _KINDS: dict[str, ObjectKind] = {
     "r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table",
@@ -162,6 +167,24 @@ class PostgresEngine:
 
     def _database(self) -> str:
         return str(self.catalog_query("SELECT current_database() AS db")[0]["db"])
+
+    def explain(self, sql: str, analyze: bool = False) -> ExplainResult:
+        """Plan + insights (postgres_explain.py); `analyze` runs plain reads only, rolled back, with the timeout."""
+        from dbsage.tools.engines.postgres_explain import explain_statement
+
+        return explain_statement(self, sql, run=analyze)
+
+    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+        """The heaviest statements from pg_stat_statements (postgres_stats.py)."""
+        from dbsage.tools.engines.postgres_stats import top_statements
+
+        return top_statements(self, sort=sort, limit=limit)
+
+    def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
+        """The health checkup: findings by family and the scorecard (postgres_checks.py)."""
+        from dbsage.tools.engines.postgres_checks import run_checks
+
+        return run_checks(self, thresholds)
 
     # -- capabilities --------------------------------------------------------------------------------------------
 

@@ -214,8 +214,8 @@ def lossy_bitmap(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight
 def index_filter_waste(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight | None:
     if node.node_type not in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan") or not node.filter:
         return None
-    if node.actual_rows is None or node.rows_removed_by_filter is None:
-        return None
+    if node.actual_rows is None or node.rows_removed_by_filter is None or not (node.index_cond or node.recheck_cond):
+        return None  # a full index scan (for order) that filters is a sequential scan in disguise, not this rule
     removed = node.rows_removed_by_filter * (node.actual_loops or 1)
     fetched = removed + (node.rows_seen or 0)
     if removed < 1_000 or removed / fetched < 0.5:

@@ -69,6 +69,22 @@ def _literal_int(side: exp.Expr) -> int | None:
     return None
 
 
+def _exists_rewrite(count_side: exp.Expr, cmp: exp.Expr) -> str:
+    """EXISTS over the same FROM/WHERE as the count (NOT EXISTS for `= 0`)."""
+    select = count_side.this if isinstance(count_side, exp.Subquery) else count_side.find_ancestor(exp.Select)
+    source = select.args.get("from_") or select.args.get("from") if isinstance(select, exp.Select) else None
+    if not isinstance(select, exp.Select) or source is None:
+        return "SELECT EXISTS (SELECT 1 FROM ... WHERE ...);  -- same FROM/WHERE as the count"
+    inner = exp.select("1").from_(source.this.copy())
+    for join in select.args.get("joins") or []:
+        inner = inner.join(join.copy())
+    if select.args.get("where") is not None:
+        inner = inner.where(select.args["where"].this.copy())
+    negate = "NOT " if isinstance(cmp, exp.EQ | exp.LT) else ""
+    prefix = "" if isinstance(count_side, exp.Subquery) else "SELECT "
+    return f"{prefix}{negate}EXISTS ({inner.sql(dialect='postgres')})"
+
+
 def count_as_existence(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insight]:
     found = []
     for cmp in tree.find_all(*_COMPARISONS):
@@ -82,7 +98,7 @@ def count_as_existence(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insigh
                     detail=(f"`{cmp.sql(dialect='postgres')}` counts every matching row only to compare the count "
                             "with 0/1. EXISTS stops at the first match."),
                     evidence={"expression": cmp.sql(dialect="postgres")[:200]},
-                    fix="SELECT EXISTS (SELECT 1 FROM ... WHERE ...);  -- same FROM/WHERE as the count",
+                    fix=_exists_rewrite(count_side, cmp),
                 ))
                 break
     return found
