@@ -50,6 +50,20 @@ def make_pg_db(pg_admin_dsn: str) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
+def pg_demo_dsn(pg_admin_dsn: str) -> str:
+    """DSN of the demo database `dbsage_demo` (tools/demo, small scale, workload run) on the throwaway cluster.
+
+    Built once per session; tests that check the planted problems (checkup, explain, advisor) share it read-only.
+    """
+    from dbsage.tools.demo import DEMO_DATABASE
+    from dbsage.tools.demo.scale import parse_scale
+    from dbsage.tools.engines.postgres_demo import DemoLoader
+
+    DemoLoader(pg_admin_dsn).ensure(parse_scale("small"))
+    return with_database(pg_admin_dsn, DEMO_DATABASE)
+
+
+@pytest.fixture(scope="session")
 def mysql_admin_dsn() -> Iterator[str]:
     """root DSN of a throwaway MariaDB server with performance_schema ON."""
     with mariadb_server() as dsn:

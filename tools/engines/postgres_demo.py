@@ -29,7 +29,7 @@ from dbsage.tools.redact import redact
 MARKER = "dbsage-demo "
 SEED = 0.42  # the same rows on every build
 WORKLOAD_RUNS = 3
-_LOCK_KEY = 0x0DB5A6E  # pg_advisory_lock key: one demo build per server at a time
+_LOCK_KEY = 0x0DB5A6E  # pg_advisory_lock(key, hashtext(database)): one build of a demo database at a time
 _SETUP: dict[str, Any] = {"application_name": "dbsage-demo-setup", "connect_timeout": 5,
           "options": "-c statement_timeout=600000 -c lock_timeout=600000"}
 
@@ -61,17 +61,18 @@ def _connect(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
 class DemoLoader:
     """Finds or builds `dbsage_demo` on the server that `admin_dsn` logs into."""
 
-    def __init__(self, admin_dsn: str, on_step: OnStep | None = None) -> None:
+    def __init__(self, admin_dsn: str, on_step: OnStep | None = None, database: str = DEMO_DATABASE) -> None:
         self.admin_dsn = admin_dsn
-        self.demo_dsn = database_dsn(admin_dsn, DEMO_DATABASE)
+        self.database = database  # another name only for tests that must not disturb the shared demo database
+        self.demo_dsn = database_dsn(admin_dsn, database)
         self.on_step = on_step or (lambda _step: None)
 
     def ensure(self, scale: DemoScale, rebuild: bool = False) -> DemoDatabase:
         with _connect(self.admin_dsn) as admin:
-            admin.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+            admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (_LOCK_KEY, self.database))
             marker = self._marker(admin)
             if marker and not rebuild and marker.get("version") == DEMO_VERSION and marker.get("scale") == scale.name:
-                return DemoDatabase(name=DEMO_DATABASE, version=DEMO_VERSION, scale=scale.name, reused=True,
+                return DemoDatabase(name=self.database, version=DEMO_VERSION, scale=scale.name, reused=True,
                                     rows=marker.get("rows", {}), load_seconds=marker.get("load_seconds"),
                                     extensions=marker.get("extensions", []), workload_runs=marker.get("runs", 0))
             reason = self._why_rebuild(admin, marker, scale, rebuild)
@@ -83,10 +84,9 @@ class DemoLoader:
 
     # -- the marker ------------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _marker(admin: psycopg.Connection[Any]) -> dict[str, Any] | None:
+    def _marker(self, admin: psycopg.Connection[Any]) -> dict[str, Any] | None:
         row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                            (DEMO_DATABASE,)).fetchone()
+                            (self.database,)).fetchone()
         if row is None:
             return None
         comment = row[0] or ""
@@ -115,12 +115,12 @@ class DemoLoader:
         payload = {"version": built.version, "scale": built.scale, "rows": built.rows,
                    "load_seconds": built.load_seconds, "extensions": built.extensions, "runs": built.workload_runs}
         admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-            sql.Identifier(DEMO_DATABASE), sql.Literal(MARKER + json.dumps(payload))))
+            sql.Identifier(self.database), sql.Literal(MARKER + json.dumps(payload))))
 
     # -- building --------------------------------------------------------------------------------------------------
 
     def _recreate(self, admin: psycopg.Connection[Any], dropping: bool) -> None:
-        name = sql.Identifier(DEMO_DATABASE)
+        name = sql.Identifier(self.database)
         try:
             if dropping:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
@@ -128,16 +128,16 @@ class DemoLoader:
         except psycopg.errors.InsufficientPrivilege as exc:
             user = admin.info.user
             raise CapabilityMissing(
-                f"the login {user!r} may not create (or drop) the database {DEMO_DATABASE}: {exc.diag.message_primary}",
+                f"the login {user!r} may not create (or drop) the database {self.database}: {exc.diag.message_primary}",
                 f"give it the right (ALTER ROLE {user} CREATEDB), use --db with a login that has it, "
                 "or run `dbsage demo --embedded` for a private PostgreSQL",
             ) from None
         except psycopg.Error as exc:
-            raise DatabaseError(f"could not create {DEMO_DATABASE}: {redact(str(exc)).strip()}") from None
+            raise DatabaseError(f"could not create {self.database}: {redact(str(exc)).strip()}") from None
 
     def _build(self, scale: DemoScale) -> DemoDatabase:
         started = time.monotonic()
-        built = DemoDatabase(name=DEMO_DATABASE, version=DEMO_VERSION, scale=scale.name, reused=False)
+        built = DemoDatabase(name=self.database, version=DEMO_VERSION, scale=scale.name, reused=False)
         with _connect(self.demo_dsn) as conn:
             try:
                 self._load(conn, scale, built)
@@ -197,4 +197,8 @@ def run_workload(conn: psycopg.Connection[Any], runs: int) -> int:
             conn.execute("SET TRANSACTION READ ONLY")
             for item in workload():
                 conn.execute(item.sql.encode()).fetchall()
+    # Index usage counters reach the shared statistics when the backend next goes idle; make that happen now
+    # (PostgreSQL 15+) so a report right after the build sees them.
+    if conn.info.server_version >= 150000:
+        conn.execute("SELECT pg_stat_force_next_flush()")
     return runs
