@@ -10,6 +10,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from dbsage.agent.mcp_server import build_server
+from dbsage.agent.proposals import ProposalStore
 from dbsage.agent.toolbox import ToolContext, registry
 from dbsage.tools.targets import resolve
 
@@ -60,11 +61,31 @@ async def test_calls_return_structured_results_and_typed_errors(server) -> None:
     assert asked.structured_content["tool_calls"][0]["tool"] == "describe_object"
 
 
-@pytest.mark.parametrize("action", NO_HUMAN_ACTIONS)
-async def test_a_client_cannot_approve_reject_or_apply(server, action: str) -> None:
+async def test_explain_and_a_guard_refusal(server) -> None:
     async with Client(server) as client:
-        result = await client.call_tool(action, {"id": "1"})
+        explained = await client.call_tool("explain_query", {"sql": "SELECT * FROM orders WHERE customer_id = 7"})
+        refused = await client.call_tool("run_query", {"sql": "DELETE FROM orders"})
+        rows = await client.call_tool("run_query", {"sql": "SELECT count(*) AS n FROM orders", "max_rows": 5})
+    plan = explained.structured_content
+    assert not explained.is_error and plan["plan"]["root"]["node_type"] == "Seq Scan"
+    assert plan["sql"] == "SELECT * FROM orders WHERE customer_id = 7"
+    assert refused.is_error and "refused: DELETE changes data" in refused.content[0].text
+    assert rows.structured_content["rows"] == [[5000]]
+
+
+@pytest.mark.parametrize("action", NO_HUMAN_ACTIONS)
+async def test_a_client_files_a_proposal_but_cannot_approve_reject_or_apply(server, tmp_path, action: str) -> None:
+    draft = {"title": "create index orders_customer_id_idx", "rationale": "seq scan of 5000 rows for one customer",
+             "up_sql": "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",
+             "down_sql": "DROP INDEX CONCURRENTLY orders_customer_id_idx;"}
+    async with Client(server) as client:
+        filed = await client.call_tool("file_proposal", draft)
+        proposal_id = filed.structured_content["id"]
+        result = await client.call_tool(action, {"id": proposal_id})
     assert result.is_error and f"Unknown tool: {action}" in result.content[0].text
+    stored = ProposalStore(tmp_path / "proposals.sqlite3").get(proposal_id)
+    assert stored.status == "pending" and stored.created_by == "dbsage mcp"
+    assert [a.action for a in stored.audit] == ["created"]
 
 
 async def test_stdio_server_started_by_the_cli(dsn: str, tmp_path: Path) -> None:
