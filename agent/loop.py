@@ -161,8 +161,12 @@ class AgentLoop:
     def _run_turn(self, question: str) -> Answer:
         self._budget = TurnBudget(self._budget_tokens, self._per_result_tokens)
         first_outcome = len(self._outcomes)
+        from langgraph.errors import GraphRecursionError
+
         try:
             self._stream(self.conversation.messages)
+        except GraphRecursionError:  # the model kept calling tools: answer with what it has, and say so
+            self._budget.notes.append(f"stopped after {self._max_steps} steps before the model gave a final answer")
         except ModelError:
             raise
         except Exception as exc:
@@ -199,8 +203,6 @@ class AgentLoop:
         final = next((m for m in reversed(self.conversation.messages) if isinstance(m, AIMessage)), None)
         text = _text(final) if final is not None else ""
         notes = [*self._budget.notes, *(w for o in outcomes for w in o.warnings)]
-        if final is not None and final.tool_calls:
-            notes.append(f"stopped after {self._max_steps} steps before the model gave a final answer")
         answer = Answer(question=question, mode="model", model=self.config.display if self.config else None,
                         answer=text, tool_calls=outcomes, proposals=proposals_from(outcomes), notes=notes,
                         conversation_id=self.transcript.conversation_id if self.transcript else None,

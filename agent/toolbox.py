@@ -12,6 +12,7 @@ rejects or applies: those are people's actions in `dbsage proposals`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,10 +38,13 @@ class ResultStore:
 
     def __init__(self) -> None:
         self._results: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def put(self, document: Any) -> str:
-        handle = f"r{len(self._results) + 1}"
-        self._results[handle] = json.dumps(document, default=str, indent=1)
+        text = json.dumps(document, default=str, indent=1)
+        with self._lock:
+            handle = f"r{len(self._results) + 1}"
+            self._results[handle] = text
         return handle
 
     def get(self, handle: str) -> str:
@@ -62,14 +66,16 @@ class ToolContext:
         self.origin = origin
         self.results = ResultStore()
         self._engine: Any = None
+        self._lock = threading.Lock()  # the MCP server runs tool calls on worker threads
 
     @property
     def engine(self) -> Any:
-        if self._engine is None:
-            from dbsage.tools.engines import connect
+        with self._lock:
+            if self._engine is None:
+                from dbsage.tools.engines import connect
 
-            self._engine = connect(self.target)
-        return self._engine
+                self._engine = connect(self.target)
+            return self._engine
 
     def close(self) -> None:
         if self._engine is not None:
