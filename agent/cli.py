@@ -9,11 +9,13 @@ from __future__ import annotations
 import typer
 
 from dbsage import __version__
+from dbsage.agent.commands.advise import advise_command
 from dbsage.agent.commands.ask import ask_command
 from dbsage.agent.commands.demo import demo_command
 from dbsage.agent.commands.doctor import doctor_command
 from dbsage.agent.commands.explain import explain_command
 from dbsage.agent.commands.mcp import mcp_command
+from dbsage.agent.commands.proposals import proposals_app
 from dbsage.agent.commands.schema import schema_command
 from dbsage.agent.commands.sql import sql_command
 from dbsage.agent.commands.top import top_command
@@ -49,6 +51,8 @@ app.command("top")(top_command)
 app.command("demo")(demo_command)
 app.command("ask")(ask_command)
 app.command("mcp")(mcp_command)
+app.command("advise")(advise_command)
+app.add_typer(proposals_app, name="proposals")
 
 
 def main() -> None:

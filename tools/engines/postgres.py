@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
 from dbsage.tools.engines.base import SessionLimits
+from dbsage.tools.engines.postgres_whatif import PostgresWhatIf, what_if_session
 from dbsage.tools.errors import DatabaseError, TargetUnreachable
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact
@@ -167,6 +168,10 @@ class PostgresEngine:
 
     def _database(self) -> str:
         return str(self.catalog_query("SELECT current_database() AS db")[0]["db"])
+
+    def what_if(self) -> AbstractContextManager[PostgresWhatIf]:
+        """The advisor's backend: hypothetical indexes and planner costs on one read-only connection."""
+        return what_if_session(self)
 
     def explain(self, sql: str, analyze: bool = False) -> ExplainResult:
         """Plan + insights (postgres_explain.py); `analyze` runs plain reads only, rolled back, with the timeout."""

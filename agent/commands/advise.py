@@ -1,0 +1,155 @@
+"""`dbsage advise`: index advice for a workload, every number from the planner with hypothetical indexes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from dbsage.agent.commands.options import DbOption, FormatOption
+from dbsage.agent.output import Format, emit_json, human_bytes, reporting, stderr, stdout
+
+if TYPE_CHECKING:
+    from dbsage.agent.proposals import Proposal
+    from dbsage.tools.advisor.report import AdviceReport
+
+
+class WeightBy(StrEnum):
+    calls = "calls"
+    time = "time"
+
+
+def advise_command(
+    db: DbOption = None,
+    workload: Annotated[Path | None, typer.Option(
+        "--workload", help=".sql file or folder (one statement per file or ';'-separated). "
+        "Default: pg_stat_statements.")] = None,
+    budget_mb: Annotated[float | None, typer.Option("--budget-mb", help="storage budget for new indexes")] = None,
+    max_indexes: Annotated[int | None, typer.Option("--max-indexes", help="at most this many new indexes")] = None,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", help="time limit for the search")] = 60.0,
+    weight_by: Annotated[WeightBy, typer.Option(
+        "--weight-by", help="statistics workload: weigh statements by calls or by total time")] = WeightBy.calls,
+    fmt: FormatOption = Format.table,
+    propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
+) -> None:
+    """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
+    with reporting(fmt.value):
+        report = run_advice(db, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
+                            quiet=fmt is Format.json)
+        filed = file_proposals(report) if propose else []
+        if fmt is Format.json:
+            emit_json("advise", report=report, reduction=round(report.reduction, 4),
+                      proposals=[p.id for p in filed])
+        else:
+            render(report)
+            for proposal in filed:
+                stdout.print(f"filed proposal #{proposal.id}: {proposal.title}  (review: dbsage proposals show "
+                             f"{proposal.id})")
+
+
+def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
+               max_seconds: float, weight_by: str, quiet: bool = False) -> AdviceReport:
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.workload import load_files
+    from dbsage.tools.engines import connect
+    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.errors import UsageError
+    from dbsage.tools.targets import resolve
+
+    for name, value in (("--max-seconds", max_seconds), ("--budget-mb", budget_mb), ("--max-indexes", max_indexes)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{name} must be positive", f"pass {name} with a number above zero")
+    statements = load_files(workload) if workload else None
+    target = resolve(db)
+    if target.engine != "postgres":
+        raise UsageError(f"index advice needs PostgreSQL (this target is {target.engine})",
+                         "run `dbsage explain` on MySQL/MongoDB statements for now")
+    engine = connect(target)
+    assert isinstance(engine, PostgresEngine)
+    options = AdviseOptions(budget_bytes=int(budget_mb * 1024 * 1024) if budget_mb else None,
+                            max_indexes=max_indexes, max_seconds=max_seconds,
+                            weight_by="time" if weight_by == "time" else "calls",
+                            workload_source=str(workload) if workload else "pg_stat_statements")
+    try:
+        schema = engine.introspect()
+        with engine.what_if() as backend, stderr.status("advising…") as status:
+            if statements is None:
+                statements = backend.statistics_workload(options.weight_by)
+                if not statements:
+                    raise UsageError("pg_stat_statements holds no query for this database yet",
+                                     "let the application run a while, or pass --workload FILE|DIR")
+
+            def progress(message: str) -> None:
+                if not quiet:
+                    status.update(f"advising… {message}")
+
+            return advise(backend, schema, statements, options, progress)
+    finally:
+        engine.close()
+
+
+def file_proposals(report: AdviceReport) -> list[Proposal]:
+    from dbsage.agent.proposals import ProposalDraft, ProposalStore
+
+    store = ProposalStore()
+    filed = []
+    for rec in report.recommendations:
+        helped = ", ".join(f"{s.statement_id} {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
+        benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
+                   else "unverified (heuristic: hypopg missing)")
+        filed.append(store.create(ProposalDraft(
+            title=f"create index {rec.index.name}", engine="postgres", target=report.target,
+            up_sql=rec.create_sql, down_sql=rec.drop_sql, estimated_benefit=benefit, size_bytes=rec.size_bytes,
+            rationale=f"{rec.kind} index on {rec.index.table_key}; helps {helped or 'the workload'}. "
+                      f"Advice method: {report.method}.",
+        ), by="dbsage advise"))
+    return filed
+
+
+def _cost_line(before: float, after: float) -> str:
+    change = (1 - after / before) if before else 0.0
+    return f"{before:,.1f} → {after:,.1f} ({-change:+.0%})"
+
+
+def render(report: AdviceReport) -> None:
+    if not report.verified:
+        stdout.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + " ".join(report.notes[:1]))
+    stdout.print(f"[bold]index advice[/bold] · {report.target} · workload: {report.workload_source} "
+                 f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
+    _recommendations(report)
+    if report.verified:
+        stdout.print(f"workload cost: [bold]{_cost_line(report.cost_before, report.cost_after)}[/bold]"
+                     f"  ·  {report.candidates_considered} candidates, {report.plans_costed} plans costed, "
+                     f"{report.elapsed_s:.1f}s")
+    _drops(report)
+    for skipped in report.skipped:
+        tag = "refused by the guard" if skipped.refused else "skipped"
+        stdout.print(f"[dim]{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}[/dim]")
+    for note in report.notes[0 if report.verified else 1:]:
+        stdout.print(f"note: {note}")
+
+
+def _recommendations(report: AdviceReport) -> None:
+    if not report.recommendations:
+        stdout.print("no new index lowers this workload's cost enough to be worth its writes")
+        return
+    grid = RichTable("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
+                     title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
+    for number, rec in enumerate(report.recommendations, start=1):
+        helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
+                          else s.statement_id for s in rec.helps)
+        grid.add_row(str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
+    stdout.print(grid)
+
+
+def _drops(report: AdviceReport) -> None:
+    if not report.drop_candidates:
+        return
+    grid = RichTable("index", "size", "why", "drop", title="drop candidates", title_justify="left")
+    for drop in report.drop_candidates:
+        grid.add_row(f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
+                     f"{drop.kind}: {drop.reason}", drop.drop_sql)
+    stdout.print(grid)

@@ -1,0 +1,176 @@
+"""Proposals: changes dbsage drafts and only a person approves. SQLite under the user's state dir.
+
+The agent and the MCP server may only `create`. `approve`, `reject` and `export` are for people (the CLI records
+the OS user who did it, and when). Status moves pending → approved → applied, or to rejected; nothing else.
+"""
+
+from __future__ import annotations
+
+import builtins
+import getpass
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from dbsage.tools.errors import DbsageError, UsageError
+from dbsage.tools.redact import redact
+
+Status = Literal["pending", "approved", "rejected", "applied"]
+TRANSITIONS: dict[Status, set[Status]] = {
+    "pending": {"approved", "rejected"},
+    "approved": {"applied", "rejected"},
+    "rejected": set(),
+    "applied": set(),
+}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS proposals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, engine TEXT NOT NULL, target TEXT NOT NULL,
+  up_sql TEXT NOT NULL, down_sql TEXT NOT NULL, estimated_benefit TEXT, size_bytes INTEGER, rationale TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+  proposal_id INTEGER NOT NULL REFERENCES proposals(id), at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+  note TEXT);
+"""
+
+
+class InvalidTransition(DbsageError):
+    """The proposal's status does not allow that step (e.g. approving a rejected proposal)."""
+
+
+class ProposalDraft(BaseModel):
+    title: str
+    engine: str
+    target: str = Field(description="redacted on the way in: a DSN password never reaches the store")
+    up_sql: str
+    down_sql: str
+    estimated_benefit: str | None = None
+    size_bytes: int | None = None
+    rationale: str = ""
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    who: str
+    action: str
+    note: str | None = None
+
+
+class Proposal(ProposalDraft):
+    id: int
+    status: Status
+    created_at: datetime
+    created_by: str
+    audit: list[AuditEntry] = Field(default_factory=list)
+
+
+def state_dir() -> Path:
+    override = os.environ.get("DBSAGE_STATE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("dbsage"))
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (container without passwd entry)
+        return f"uid {os.getuid()}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ProposalStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_dir() / "proposals.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.row_factory = sqlite3.Row
+        try:
+            with db:  # one transaction: commit on success, roll back on error
+                yield db
+        finally:
+            db.close()
+
+    def create(self, draft: ProposalDraft, by: str | None = None) -> Proposal:
+        """File a draft as a pending proposal. The only call the agent and MCP may make."""
+        who = by or current_user()
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO proposals (title, engine, target, up_sql, down_sql, estimated_benefit, size_bytes,"
+                " rationale, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft.title, draft.engine, redact(draft.target), draft.up_sql, draft.down_sql,
+                 draft.estimated_benefit, draft.size_bytes, redact(draft.rationale), _now(), who))
+            proposal_id = int(cursor.lastrowid or 0)
+            db.execute("INSERT INTO audit VALUES (?, ?, ?, 'created', NULL)", (proposal_id, _now(), who))
+        return self.get(proposal_id)
+
+    def get(self, proposal_id: int) -> Proposal:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+            if row is None:
+                raise UsageError(f"no proposal #{proposal_id}", "run `dbsage proposals list` to see their ids")
+            audit = db.execute("SELECT at, who, action, note FROM audit WHERE proposal_id = ? ORDER BY rowid",
+                               (proposal_id,)).fetchall()
+        return Proposal(**dict(row), audit=[AuditEntry(**dict(a)) for a in audit])
+
+    def list(self, status: Status | None = None) -> list[Proposal]:
+        with self._db() as db:
+            ids = [r[0] for r in db.execute(
+                "SELECT id FROM proposals WHERE ? IS NULL OR status = ? ORDER BY id", (status, status))]
+        return [self.get(i) for i in ids]
+
+    def _move(self, proposal_id: int, to: Status, who: str, note: str | None = None) -> Proposal:
+        current = self.get(proposal_id).status
+        if to not in TRANSITIONS[current]:
+            allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing: it is final"
+            raise InvalidTransition(f"proposal #{proposal_id} is {current}; it cannot become {to}",
+                                    f"from {current} it can become {allowed}")
+        with self._db() as db:
+            db.execute("UPDATE proposals SET status = ? WHERE id = ? AND status = ?", (to, proposal_id, current))
+            db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?)", (proposal_id, _now(), who, to, note))
+        return self.get(proposal_id)
+
+    def approve(self, proposal_id: int, by: str) -> Proposal:
+        return self._move(proposal_id, "approved", by)
+
+    def reject(self, proposal_id: int, by: str, reason: str | None = None) -> Proposal:
+        return self._move(proposal_id, "rejected", by, reason)
+
+    def export(self, proposal_id: int, folder: Path, by: str | None = None) -> builtins.list[Path]:
+        """Write the approved proposal's up and down SQL as migration files; return their paths."""
+        proposal = self.get(proposal_id)
+        if proposal.status != "approved":
+            raise InvalidTransition(f"proposal #{proposal_id} is {proposal.status}; only an approved one is exported",
+                                    f"review it, then `dbsage proposals approve {proposal_id}`")
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"{proposal.created_at:%Y%m%d%H%M%S}_{proposal.id:04d}_{_slug(proposal.title)}"
+        written = []
+        for direction, sql in (("up", proposal.up_sql), ("down", proposal.down_sql)):
+            path = folder / f"{stem}.{direction}.sql"
+            header = f"-- dbsage proposal #{proposal.id} ({direction}): {proposal.title}\n"
+            path.write_text(header + sql.rstrip() + "\n", encoding="utf-8")
+            written.append(path)
+        with self._db() as db:
+            db.execute("INSERT INTO audit VALUES (?, ?, ?, 'exported', ?)",
+                       (proposal_id, _now(), by or current_user(), str(folder)))
+        return written
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:48] or "proposal"

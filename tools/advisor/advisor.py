@@ -1,0 +1,215 @@
+"""The advisor's pipeline: guard → analyse → plan without new indexes → candidates → costed search → report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dbsage.tools.advisor.access import SchemaMap, TableAccess, analyze
+from dbsage.tools.advisor.backend import PlanCost, WhatIfBackend
+from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.candidates import generate, leading_keys
+from dbsage.tools.advisor.drops import drop_candidates
+from dbsage.tools.advisor.heuristic import rank
+from dbsage.tools.advisor.report import AdviceReport, Recommendation, SkippedStatement, StatementCost
+from dbsage.tools.advisor.search import IndexSearch, SearchSpace
+from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
+from dbsage.tools.errors import DbsageError, GuardRefusal
+from dbsage.tools.schema import SchemaSnapshot
+
+Progress = Callable[[str], None]
+MAX_CANDIDATES = 200
+MIN_GAIN_SHARE = 0.001  # an index must save at least 0.1% of the workload's cost to be worth its writes
+
+
+@dataclass
+class AdviseOptions:
+    budget_bytes: int | None = None
+    max_indexes: int | None = None
+    max_seconds: float = 60.0
+    weight_by: WeightBy = "calls"
+    workload_source: str = "files"
+
+
+@dataclass
+class _Admitted:
+    statement: WorkloadStatement
+    accesses: list[TableAccess]
+    base: PlanCost
+
+
+@dataclass
+class _Run:
+    backend: WhatIfBackend
+    schema: SchemaSnapshot
+    options: AdviseOptions
+    progress: Progress
+    started: float = field(default_factory=time.monotonic)
+    admitted: dict[str, _Admitted] = field(default_factory=dict)
+    skipped: list[SkippedStatement] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def schema_map(schema: SchemaSnapshot) -> SchemaMap:
+    mapping: SchemaMap = {}
+    for table in schema.tables:
+        mapping.setdefault(table.schema_name, {})[table.name] = {c.name: c.type for c in table.columns}
+    return mapping
+
+
+def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[WorkloadStatement],
+           options: AdviseOptions, progress: Progress | None = None) -> AdviceReport:
+    """Recommend indexes for `statements`. Every statement passes the read-only guard before it is planned."""
+    run = _Run(backend, schema, options, progress or (lambda _m: None))
+    _admit(run, statements)
+    _weigh(run)
+    suggested = generate({q: a.accesses for q, a in run.admitted.items()}, schema)
+    run.progress(f"{len(run.admitted)} statements planned, {len(suggested)} candidate indexes")
+    report = _verified(run, suggested) if backend.hypothetical else _heuristic(run, suggested)
+    report.elapsed_s = round(time.monotonic() - run.started, 2)
+    report.plans_costed = backend.plans_costed
+    return report
+
+
+def _admit(run: _Run, statements: list[WorkloadStatement]) -> None:
+    from dbsage.tools.guard import check
+
+    mapping = schema_map(run.schema)
+    for statement in statements:
+        try:
+            guarded = check(statement.sql, "postgres")
+            if guarded.kind != "select":
+                raise DbsageError(f"a {guarded.kind} statement has no plan to improve with an index")
+            accesses = analyze(guarded.sql, mapping)
+            if not accesses:
+                raise DbsageError("reads no table of this database")
+            base = run.backend.register(statement.id, guarded.sql, statement.parameter_count)
+        except GuardRefusal as refusal:
+            run.skipped.append(SkippedStatement(statement_id=statement.id, preview=statement.preview(),
+                                                reason=refusal.message, refused=True))
+            continue
+        except (DbsageError, ValueError) as exc:
+            reason = exc.message if isinstance(exc, DbsageError) else str(exc)
+            run.skipped.append(SkippedStatement(statement_id=statement.id, preview=statement.preview(), reason=reason))
+            continue
+        run.admitted[statement.id] = _Admitted(statement, accesses, base)
+
+
+def _weigh(run: _Run) -> None:
+    """calls: cost × calls. time: each statement's share of total execution time, scaled by its cost change."""
+    for q, item in run.admitted.items():
+        statement = item.statement
+        if run.options.weight_by == "time" and statement.total_ms and item.base.total > 0:
+            run.weights[q] = statement.total_ms / item.base.total
+        else:
+            run.weights[q] = float(statement.calls or statement.weight or 1.0)
+
+
+def _relevance(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> dict[IndexCandidate, frozenset[str]]:
+    """A candidate matters to a statement that filters, joins, sorts or groups its table on its leading key."""
+    leads = {q: leading_keys(item.accesses) for q, item in run.admitted.items()}
+    return {
+        c: frozenset(q for q, keys in leads.items() if c.keys[0].sql in keys.get(c.table_key, set()))
+        for c in suggested
+    }
+
+
+def _base_report(run: _Run) -> AdviceReport:
+    return AdviceReport(
+        target=run.schema.target, verified=run.backend.hypothetical,
+        method="hypopg" if run.backend.hypothetical else "heuristic (unverified)",
+        parameters=run.backend.parameters_note, workload_source=run.options.workload_source,
+        weight_by=run.options.weight_by, budget_bytes=run.options.budget_bytes, max_indexes=run.options.max_indexes,
+        skipped=run.skipped,
+    )
+
+
+def _solo_gains(run: _Run, relevant: dict[IndexCandidate, frozenset[str]], deadline: float) -> dict[IndexCandidate,
+                                                                                                     float]:
+    """Each candidate alone; those that save nothing are dropped before the search."""
+    gains: dict[IndexCandidate, float] = {}
+    empty: frozenset[IndexCandidate] = frozenset()
+    for number, candidate in enumerate(relevant, start=1):
+        if time.monotonic() > deadline:
+            break
+        if number % 25 == 0:
+            run.progress(f"costing candidates alone: {number}/{len(relevant)}")
+        gains[candidate] = sum(
+            run.weights[q] * (run.backend.cost(q, empty) - run.backend.cost(q, frozenset({candidate})))
+            for q in relevant[candidate]
+        )
+    return gains
+
+
+def _verified(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceReport:
+    report = _base_report(run)
+    report.candidates_considered = len(suggested)
+    relevant = {c: qs for c, qs in _relevance(run, suggested).items() if qs}
+    deadline = run.started + run.options.max_seconds
+    total_before = sum(run.weights[q] * item.base.total for q, item in run.admitted.items())
+    min_gain = total_before * MIN_GAIN_SHARE
+    solo = _solo_gains(run, relevant, deadline)
+    keep = sorted((c for c, g in solo.items() if g > min_gain), key=lambda c: -solo[c])[:MAX_CANDIDATES]
+    sizes = {c: run.backend.index_size(c) for c in keep}
+    space = SearchSpace(weights=run.weights, relevant={c: relevant[c] for c in keep}, sizes=sizes,
+                        budget_bytes=run.options.budget_bytes, max_indexes=run.options.max_indexes,
+                        deadline=deadline, min_gain=min_gain)
+    run.progress(f"searching {len(keep)} useful candidates")
+    result = IndexSearch(space, run.backend, run.progress).run({c: solo[c] for c in keep})
+    report.timed_out = result.timed_out or len(solo) < len(relevant)
+    report.notes += result.notes
+    if report.timed_out:
+        report.notes.append(f"stopped at the {run.options.max_seconds:g}s limit: the best set found so far is shown")
+    _fill_costs(run, report, result.chosen, sizes)
+    return report
+
+
+def _fill_costs(run: _Run, report: AdviceReport, chosen: frozenset[IndexCandidate], sizes: dict[IndexCandidate, int]
+                ) -> None:
+    """Per statement before → after, per index the statements whose final plan uses it, and drop candidates."""
+    used_real: set[str] = set()
+    after_plans: dict[str, PlanCost] = {}
+    for q, item in run.admitted.items():
+        visible = frozenset(c for c in chosen if c.table_key in {a.table_key for a in item.accesses})
+        after_plans[q] = run.backend.plan(q, visible)
+        used_real |= item.base.uses | after_plans[q].uses
+        report.statements.append(StatementCost(statement_id=q, preview=item.statement.preview(),
+                                               weight=run.weights[q], cost_before=item.base.total,
+                                               cost_after=min(after_plans[q].total, item.base.total)))
+    report.cost_before = sum(s.weight * s.cost_before for s in report.statements)
+    report.cost_after = sum(s.weight * s.cost_after for s in report.statements)
+    by_id = {s.statement_id: s for s in report.statements}
+    for candidate in sorted(chosen, key=lambda c: c.name):
+        helps = [by_id[q] for q, plan in after_plans.items() if candidate.name in plan.uses]
+        report.recommendations.append(Recommendation(
+            index=candidate, create_sql=candidate.create_sql(), drop_sql=candidate.drop_sql(),
+            size_bytes=sizes.get(candidate), kind=candidate.kind, helps=helps,
+            benefit=sum(s.weight * (s.cost_before - s.cost_after) for s in helps),
+        ))
+    report.recommendations.sort(key=lambda r: -r.benefit)
+    tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
+    report.drop_candidates = drop_candidates(run.schema, list(chosen), used_real, tables)
+
+
+def _heuristic(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceReport:
+    report = _base_report(run)
+    report.candidates_considered = len(suggested)
+    report.notes.append("UNVERIFIED: hypopg is not installed, so no planner cost proves these indexes help. "
+                        f"Install it to get proven advice: {run.backend.fix or 'CREATE EXTENSION hypopg;'}")
+    for q, item in run.admitted.items():
+        report.statements.append(StatementCost(statement_id=q, preview=item.statement.preview(),
+                                               weight=run.weights[q], cost_before=item.base.total,
+                                               cost_after=item.base.total))
+    report.cost_before = report.cost_after = sum(s.weight * s.cost_before for s in report.statements)
+    by_id = {s.statement_id: s for s in report.statements}
+    picked = rank(suggested, run.weights, run.schema, run.options.budget_bytes, run.options.max_indexes)
+    for candidate, size, statement_ids in picked:
+        report.recommendations.append(Recommendation(
+            index=candidate, create_sql=candidate.create_sql(), drop_sql=candidate.drop_sql(), size_bytes=size,
+            kind=candidate.kind, helps=[by_id[q] for q in sorted(statement_ids) if q in by_id], benefit=0.0,
+        ))
+    used = {name for item in run.admitted.values() for name in item.base.uses}
+    tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
+    report.drop_candidates = drop_candidates(run.schema, [c for c, _, _ in picked], used, tables)
+    return report

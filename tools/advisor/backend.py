@@ -1,0 +1,38 @@
+"""What the advisor needs from an engine: planner costs with hypothetical indexes. Engines implement it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from dbsage.tools.advisor.candidate import IndexCandidate
+
+
+@dataclass(frozen=True)
+class PlanCost:
+    """The planner's total cost estimate and the indexes its plan uses (real names, or candidate names)."""
+
+    total: float
+    uses: frozenset[str]
+
+
+class WhatIfBackend(Protocol):
+    hypothetical: bool  # True when hypothetical indexes can be costed (hypopg installed)
+    fix: str | None  # how to enable them when they cannot
+    parameters_note: str  # how statements with $n parameters are planned
+
+    def register(self, statement_id: str, sql: str, parameter_count: int) -> PlanCost:
+        """Remember a (guard-checked) statement and return its plan without new indexes.
+
+        Raises DatabaseError when the planner cannot plan it (unknown parameter types, missing table, timeout).
+        """
+        ...
+
+    def plan(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> PlanCost: ...
+
+    def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float: ...
+
+    def index_size(self, candidate: IndexCandidate) -> int: ...
+
+    @property
+    def plans_costed(self) -> int: ...

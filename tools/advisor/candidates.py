@@ -1,0 +1,116 @@
+"""Candidate indexes from table accesses: equality first, then range or sort; joins; covering; partial; expression.
+
+Equality columns are ordered by how many workload statements test them, so one composite index can serve several
+statements (its leading columns are the ones most statements share).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from dbsage.tools.advisor.access import TableAccess
+from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey
+from dbsage.tools.schema import SchemaSnapshot
+
+MAX_KEYS = 4
+MAX_INCLUDE = 5
+_WORD = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def key_frequency(accesses: Iterable[TableAccess]) -> Counter[tuple[str, str]]:
+    """How many accesses test each (table, key) by equality or join: the shared leading columns."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for access in accesses:
+        for key in {k.sql for k in access.equality + access.joins}:
+            counts[(access.table_key, key)] += 1
+    return counts
+
+
+def _keysets(access: TableAccess, frequency: Counter[tuple[str, str]]) -> list[tuple[IndexKey, ...]]:
+    eq = sorted(access.equality, key=lambda k: -frequency[(access.table_key, k.sql)])[:3]
+    joins, ranges = access.joins[:3], access.ranges[:2]
+    sets: list[list[IndexKey]] = [[k] for k in eq + joins + ranges]
+    if len(eq) > 1:
+        sets.append(eq)
+    sets += [eq + [r] for r in ranges if eq]
+    sets += [eq + [j] for j in joins if eq] + [[j, *eq] for j in joins if eq]
+    for sort in (access.order, access.group):
+        if sort:
+            rest = [k for k in sort if all(k.sql != e.sql for e in eq)]
+            sets += [sort, eq + rest] if eq and rest else [sort]
+    if access.group and ranges:
+        sets.append([*access.group, ranges[0]])
+    unique: list[tuple[IndexKey, ...]] = []
+    for keys in sets:
+        trimmed = tuple(_dedupe(keys))[:MAX_KEYS]
+        if trimmed and trimmed not in unique:
+            unique.append(trimmed)
+    return unique
+
+
+def _dedupe(keys: list[IndexKey]) -> list[IndexKey]:
+    seen: set[str] = set()
+    out = []
+    for key in keys:
+        if key.sql not in seen:
+            seen.add(key.sql)
+            out.append(key)
+    return out
+
+
+def for_access(access: TableAccess, frequency: Counter[tuple[str, str]]) -> list[IndexCandidate]:
+    """Every candidate this access suggests: plain, covering (index-only scan) and partial variants."""
+    base = {"schema_name": access.schema_name, "table": access.table}
+    predicate = " AND ".join(access.constants) or None
+    found: list[IndexCandidate] = []
+    for keys in _keysets(access, frequency):
+        found.append(IndexCandidate(**base, keys=keys))
+        key_columns = {k.sql for k in keys}
+        include = tuple(c for c in access.columns if c not in key_columns)
+        if include and len(include) <= MAX_INCLUDE and all(not k.expression for k in keys):
+            found.append(IndexCandidate(**base, keys=keys, include=include))
+        if predicate and not key_columns & set(_WORD.findall(predicate)):
+            found.append(IndexCandidate(**base, keys=keys, where=predicate))
+    return found
+
+
+def already_served(candidate: IndexCandidate, schema: SchemaSnapshot) -> bool:
+    """True when an existing plain index starts with the candidate's keys: the candidate could add nothing."""
+    if candidate.include or candidate.where:
+        return False
+    table = schema.find(candidate.table_key)
+    if table is None:
+        return False
+    wanted = [k.render().lower() for k in candidate.keys]
+    for index in table.indexes:
+        definition = (index.definition or "").lower()
+        if not index.valid or " where " in definition or "using btree" not in definition:
+            continue
+        have = [c.lower().strip() for c in index.columns]
+        if have[: len(wanted)] == wanted or [h.strip("()") for h in have[: len(wanted)]] == wanted:
+            return True
+    return False
+
+
+def generate(accesses: dict[str, list[TableAccess]], schema: SchemaSnapshot) -> dict[IndexCandidate, set[str]]:
+    """Candidates for the whole workload, each with the ids of the statements that suggested it."""
+    frequency = key_frequency(a for group in accesses.values() for a in group)
+    suggested: dict[IndexCandidate, set[str]] = {}
+    for statement_id, group in accesses.items():
+        for access in group:
+            for candidate in for_access(access, frequency):
+                if not already_served(candidate, schema):
+                    suggested.setdefault(candidate, set()).add(statement_id)
+    return suggested
+
+
+def leading_keys(accesses: Iterable[TableAccess]) -> dict[str, set[str]]:
+    """Per table, every key a statement filters, joins, sorts or groups on: an index helps only if it leads with one."""
+    keys: dict[str, set[str]] = {}
+    for access in accesses:
+        bucket = keys.setdefault(access.table_key, set())
+        for key in access.equality + access.joins + access.ranges + access.order + access.group:
+            bucket.add(key.sql)
+    return keys

@@ -1,0 +1,166 @@
+"""Search for the index set that lowers the workload's cost most under a storage budget.
+
+Greedy with interaction: every step re-costs each remaining candidate *given the indexes already chosen* (so an index
+that a chosen composite makes redundant scores nothing), lazily (a candidate's gain can only shrink as the set grows,
+so only the top of the queue is re-costed). Then an improvement pass drops indexes the final set no longer needs and
+tries swaps. Everything stops at the deadline and keeps the best set found so far.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dbsage.tools.advisor.candidate import IndexCandidate
+
+Progress = Callable[[str], None]
+
+
+class CostOracle(Protocol):
+    """Planner cost of one statement with exactly these hypothetical indexes (the backend caches)."""
+
+    def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float: ...
+
+
+@dataclass
+class SearchSpace:
+    weights: dict[str, float]
+    relevant: dict[IndexCandidate, frozenset[str]]
+    sizes: dict[IndexCandidate, int]
+    budget_bytes: int | None = None
+    max_indexes: int | None = None
+    deadline: float = float("inf")
+    min_gain: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    chosen: frozenset[IndexCandidate]
+    total_before: float
+    total_after: float
+    timed_out: bool = False
+    evaluations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class IndexSearch:
+    def __init__(self, space: SearchSpace, oracle: CostOracle, progress: Progress | None = None) -> None:
+        self.space = space
+        self.oracle = oracle
+        self.progress = progress or (lambda _msg: None)
+        self.timed_out = False
+        self.evaluations = 0
+        self._tick = itertools.count()
+
+    # -- costs -----------------------------------------------------------------------------------------------------
+
+    def statement_cost(self, statement_id: str, chosen: frozenset[IndexCandidate]) -> float:
+        visible = frozenset(c for c in chosen if statement_id in self.space.relevant[c])
+        self.evaluations += 1
+        return self.oracle.cost(statement_id, visible)
+
+    def total(self, chosen: frozenset[IndexCandidate]) -> float:
+        return sum(w * self.statement_cost(q, chosen) for q, w in self.space.weights.items())
+
+    def delta(self, before: frozenset[IndexCandidate], after: frozenset[IndexCandidate]) -> float:
+        """Weighted cost saved by moving from `before` to `after` (only statements the change touches)."""
+        touched = set().union(*(self.space.relevant[c] for c in before ^ after)) if before ^ after else set()
+        return sum(self.space.weights[q] * (self.statement_cost(q, before) - self.statement_cost(q, after))
+                   for q in touched)
+
+    # -- constraints -----------------------------------------------------------------------------------------------
+
+    def size(self, chosen: frozenset[IndexCandidate]) -> int:
+        return sum(self.space.sizes[c] for c in chosen)
+
+    def fits(self, chosen: frozenset[IndexCandidate]) -> bool:
+        within_budget = self.space.budget_bytes is None or self.size(chosen) <= self.space.budget_bytes
+        within_count = self.space.max_indexes is None or len(chosen) <= self.space.max_indexes
+        return within_budget and within_count
+
+    def out_of_time(self) -> bool:
+        if time.monotonic() >= self.space.deadline:
+            self.timed_out = True
+        return self.timed_out
+
+    # -- greedy ----------------------------------------------------------------------------------------------------
+
+    def greedy(self, start: frozenset[IndexCandidate], by_ratio: bool) -> frozenset[IndexCandidate]:
+        chosen = start
+        queue: list[tuple[float, int, IndexCandidate]] = []
+        for candidate in self.space.relevant:
+            if candidate not in chosen:
+                queue.append((-float("inf"), next(self._tick), candidate))
+        heapq.heapify(queue)
+        while queue and not self.out_of_time():
+            _, _, candidate = heapq.heappop(queue)
+            grown = chosen | {candidate}
+            if not self.fits(grown):
+                continue  # the budget only shrinks as the set grows
+            gain = self.delta(chosen, grown)
+            score = gain / max(self.space.sizes[candidate], 1) if by_ratio else gain
+            if queue and score < -queue[0][0]:
+                heapq.heappush(queue, (-score, next(self._tick), candidate))
+                continue
+            if gain <= self.space.min_gain:
+                continue
+            chosen = grown
+            self.progress(f"chose {candidate.name} (saves {gain:,.0f}); {len(chosen)} chosen")
+        return chosen
+
+    # -- improvement -----------------------------------------------------------------------------------------------
+
+    def prune(self, chosen: frozenset[IndexCandidate]) -> frozenset[IndexCandidate]:
+        """Drop indexes whose work the rest of the set already does (interaction found after the fact)."""
+        for candidate in sorted(chosen, key=lambda c: -self.space.sizes[c]):
+            if self.out_of_time():
+                break
+            without = chosen - {candidate}
+            if -self.delta(chosen, without) <= self.space.min_gain:
+                chosen = without
+                self.progress(f"dropped {candidate.name}: the other indexes cover it")
+        return chosen
+
+    def swap(self, chosen: frozenset[IndexCandidate], solo: dict[IndexCandidate, float]) -> frozenset[IndexCandidate]:
+        """Replace one chosen index by one unchosen candidate on the same table when that saves more."""
+        for current in sorted(chosen, key=lambda c: solo.get(c, 0.0)):
+            if self.out_of_time() or current not in chosen:
+                continue
+            rivals = sorted((c for c in solo if c not in chosen and c.table_key == current.table_key),
+                            key=lambda c: -solo[c])[:8]
+            best, best_gain = None, self.space.min_gain
+            for rival in rivals:
+                trial = (chosen - {current}) | {rival}
+                if self.fits(trial):
+                    gain = self.delta(chosen, trial)
+                    if gain > best_gain:
+                        best, best_gain = trial, gain
+            if best is not None:
+                chosen = best
+                self.progress(f"swapped {current.name} for a better index (saves {best_gain:,.0f} more)")
+        return chosen
+
+    def run(self, solo: dict[IndexCandidate, float]) -> SearchResult:
+        empty: frozenset[IndexCandidate] = frozenset()
+        before = self.total(empty)
+        chosen = self.greedy(empty, by_ratio=False)
+        notes = []
+        if self.space.budget_bytes is not None and not self.out_of_time():
+            by_ratio = self.greedy(empty, by_ratio=True)
+            if self.total(by_ratio) < self.total(chosen):
+                chosen = by_ratio
+                notes.append("the budget binds: chose by savings per byte")
+        for _ in range(3):
+            if self.out_of_time():
+                break
+            improved = self.greedy(self.swap(self.prune(chosen), solo), by_ratio=False)
+            if improved == chosen:
+                break
+            chosen = improved
+        after = self.total(chosen)
+        return SearchResult(chosen=chosen, total_before=before, total_after=after, timed_out=self.timed_out,
+                            evaluations=self.evaluations, notes=notes)

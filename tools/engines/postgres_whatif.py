@@ -1,0 +1,192 @@
+"""What-if costing on PostgreSQL: hypothetical indexes (hypopg) and EXPLAIN costs inside a read-only transaction.
+
+Statements with parameters ($1 …, as pg_stat_statements records them) are planned as *generic plans*: PREPARE, then
+EXPLAIN EXECUTE with NULL arguments under `plan_cache_mode = force_generic_plan` (PostgreSQL 15 has no
+EXPLAIN (GENERIC_PLAN)). We chose generic plans over values sampled from pg_stats because the statistics view keeps
+no values: a generic plan is costed with the planner's own average selectivity for "any value", which is what the
+server uses for a cached prepared statement, while one sampled value can be a common or a rare one and swing the
+plan. The statement is prepared afresh for each index set, since a cached plan would not see new hypothetical
+indexes.
+
+Hypothetical indexes live in the backend's memory, not in the transaction: the session keeps the set that exists
+and changes it by difference, and resets them all when it ends (the pool's reset does it again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from dbsage.tools.advisor.backend import PlanCost
+from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
+from dbsage.tools.errors import CapabilityMissing, DatabaseError
+from dbsage.tools.redact import redact
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.postgres import PostgresEngine
+
+GENERIC_PLANS = ("generic plans: PREPARE + plan_cache_mode = force_generic_plan + EXPLAIN EXECUTE with NULL "
+                 "arguments (the plan the server caches for any value; pg_stat_statements keeps no values to sample)")
+_PREPARED = "dbsage_whatif"
+
+
+class PostgresWhatIf:
+    """The advisor's backend on one pooled connection (READ ONLY transaction, session timeouts)."""
+
+    parameters_note = GENERIC_PLANS
+
+    def __init__(self, conn: psycopg.Connection[Any], hypopg_fix: str | None) -> None:
+        self.conn = conn
+        self.fix = hypopg_fix
+        self.hypothetical = hypopg_fix is None
+        self._statements: dict[str, tuple[str, int]] = {}
+        self._live: dict[IndexCandidate, tuple[int, str]] = {}
+        self._sizes: dict[IndexCandidate, int] = {}
+        self._cache: dict[tuple[str, frozenset[IndexCandidate]], PlanCost] = {}
+        self._explains = 0
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+
+    @property
+    def plans_costed(self) -> int:
+        return self._explains
+
+    # -- hypothetical indexes --------------------------------------------------------------------------------------
+
+    def _materialize(self, indexes: frozenset[IndexCandidate]) -> dict[str, str]:
+        """Make exactly `indexes` exist; return hypopg's index name → candidate name."""
+        for candidate in [c for c in self._live if c not in indexes]:
+            oid, _ = self._live.pop(candidate)
+            self.conn.execute("SELECT hypopg_drop_index(%s)", (oid,))
+        for candidate in indexes:
+            if candidate not in self._live:
+                self._live[candidate] = self._create(candidate)
+        return {name: c.name for c, (_, name) in self._live.items()}
+
+    def _create(self, candidate: IndexCandidate) -> tuple[int, str]:
+        try:
+            with self.conn.transaction():
+                row = self.conn.execute("SELECT indexrelid, indexname FROM hypopg_create_index(%s)",
+                                        (candidate.hypothetical_sql(),)).fetchone()
+        except psycopg.Error as exc:
+            raise DatabaseError(f"hypopg could not create {candidate.hypothetical_sql()}: "
+                                f"{redact(str(exc)).strip()}") from None
+        assert row is not None
+        return int(row[0]), str(row[1])
+
+    def index_size(self, candidate: IndexCandidate) -> int:
+        if candidate not in self._sizes:
+            self._materialize(frozenset(self._live) | {candidate})
+            oid = self._live[candidate][0]
+            row = self.conn.execute("SELECT hypopg_relation_size(%s)", (oid,)).fetchone()
+            self._sizes[candidate] = int(row[0]) if row else 0
+        return self._sizes[candidate]
+
+    def reset(self) -> None:
+        if self.hypothetical:
+            self.conn.execute("SELECT hypopg_reset()")
+        self._live.clear()
+
+    # -- plans -----------------------------------------------------------------------------------------------------
+
+    def register(self, statement_id: str, sql: str, parameter_count: int) -> PlanCost:
+        self._statements[statement_id] = (sql.strip().rstrip(";"), parameter_count)
+        try:
+            return self.plan(statement_id, frozenset())
+        except DatabaseError:
+            del self._statements[statement_id]
+            raise
+
+    def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float:
+        return self.plan(statement_id, indexes).total
+
+    def plan(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> PlanCost:
+        key = (statement_id, indexes)
+        if key not in self._cache:
+            names = self._materialize(indexes) if self.hypothetical else {}
+            document = self._explain(*self._statements[statement_id])
+            root = document[0]["Plan"]
+            uses = frozenset(names.get(n, n) for n in _index_names(root))
+            self._cache[key] = PlanCost(total=float(root["Total Cost"]), uses=uses)
+        return self._cache[key]
+
+    def _explain(self, sql: str, parameter_count: int) -> Any:
+        self._explains += 1
+        prepared = False
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                if parameter_count == 0:
+                    cur.execute(f"EXPLAIN (FORMAT JSON) {sql}")  # guard-checked
+                    return _document(cur.fetchone())
+                cur.execute(f"PREPARE {_PREPARED} AS {sql}")  # guard-checked
+                prepared = True
+                nulls = ", ".join(["NULL"] * parameter_count)
+                cur.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {_PREPARED}({nulls})")
+                return _document(cur.fetchone())
+        except psycopg.errors.QueryCanceled:
+            raise DatabaseError("planning took longer than the statement timeout") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"PostgreSQL cannot plan it: {redact(str(exc)).strip().splitlines()[0]}") from None
+        finally:
+            if prepared:  # a prepared statement outlives the savepoint's rollback
+                self.conn.execute(f"DEALLOCATE {_PREPARED}")
+
+    # -- workload --------------------------------------------------------------------------------------------------
+
+    def statistics_workload(self, weight_by: WeightBy, limit: int = 100) -> list[WorkloadStatement]:
+        """The heaviest statements of this database in pg_stat_statements."""
+        from dbsage.tools.engines.postgres import _sql
+
+        try:
+            with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(_sql("workload"), {"weight_by": weight_by, "limit": limit})
+                rows = cur.fetchall()
+        except psycopg.errors.UndefinedTable:
+            raise CapabilityMissing(
+                "pg_stat_statements is not installed in this database, so there is no workload to read",
+                "CREATE EXTENSION pg_stat_statements; (it must be in shared_preload_libraries), or pass "
+                "--workload FILE|DIR") from None
+        except psycopg.Error as exc:
+            raise DatabaseError(f"cannot read pg_stat_statements: {redact(str(exc)).strip()}",
+                                "check pg_stat_statements is in shared_preload_libraries, or pass --workload") from None
+        return [WorkloadStatement(id=f"queryid {r['id']}", sql=r["query"], calls=int(r["calls"]),
+                                  total_ms=float(r["total_ms"]), weight=float(r["calls"]), source="pg_stat_statements")
+                for r in rows]
+
+
+def _document(row: Any) -> Any:
+    value = row[0] if row else None
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _index_names(node: dict[str, Any]) -> Iterator[str]:
+    if node.get("Index Name"):
+        yield str(node["Index Name"])
+    for child in node.get("Plans", []):
+        yield from _index_names(child)
+
+
+@contextmanager
+def what_if_session(engine: PostgresEngine) -> Iterator[PostgresWhatIf]:
+    """A what-if backend on one connection of `engine`; hypothetical indexes are reset afterwards."""
+    with engine.connection() as conn:
+        row = conn.execute(
+            "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'hypopg'),"
+            " EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'),"
+            " current_setting('server_version_num')::int / 10000").fetchone()
+        assert row is not None
+        installed, available, major = row
+        fix = None if installed else (
+            "CREATE EXTENSION hypopg;" if available
+            else f"apt-get install postgresql-{major}-hypopg (or build it from source), then CREATE EXTENSION hypopg;")
+        session = PostgresWhatIf(conn, fix)
+        try:
+            yield session
+        finally:
+            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                session.reset()
