@@ -8,23 +8,13 @@ not look like one, a DSN password) is masked too: a transcript can be shared wit
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dbsage.agent.proposals import state_dir  # one state dir for proposals and transcripts
 from dbsage.tools.redact import MASK, redact
-
-
-def state_dir() -> Path:
-    """Where dbsage keeps its state (proposals, transcripts). Created on first use."""
-    override = os.environ.get("DBSAGE_STATE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("dbsage"))
 
 
 def transcripts_dir() -> Path:
