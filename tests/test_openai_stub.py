@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from fakes_llm import Reply, openai_stub
@@ -171,3 +173,20 @@ def test_transcript_redacts_keys_and_dsn_passwords(isolated) -> None:
     event = json.loads(text.splitlines()[1])
     assert event["text"] == "my dsn is postgresql://app:***@db/prod and key ***"
     assert transcript.path.parent == isolated / "state" / "transcripts"
+
+
+def test_ask_command_reports_a_model_error_once_with_the_transcript(dsn: str, isolated, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from dbsage.agent.cli import app
+
+    with openai_stub([], api_key=SECRET_KEY) as stub:
+        monkeypatch.setenv("DBSAGE_MODEL", "gpt-typo")
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
+        run = CliRunner().invoke(app, ["ask", "what tables are there?", "--db", dsn])
+    assert run.exit_code == 1
+    assert "error: gpt-typo at http://127.0.0.1:" in run.stderr and "'gpt-typo' not found (404)" in run.stderr
+    transcript = Path(re.search(r"transcript: (\S+\.jsonl)", run.stderr)[1])
+    events = [json.loads(line)["event"] for line in transcript.read_text().splitlines()]
+    assert events == ["start", "user", "error"] and SECRET_KEY not in run.stderr + transcript.read_text()
