@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from dbsage.agent.commands.advise import advice_section
 from dbsage.agent.output import human_bytes, human_count
 from dbsage.tools.errors import DbsageError
 
@@ -80,6 +81,7 @@ def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dic
 SECTIONS: list[Section] = [
     Section("schema", "Schema summary", schema_summary),
     Section("capabilities", "Capability report", capability_report),
+    Section("advice", "Index advice", advice_section),
 ]
 
 

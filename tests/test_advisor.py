@@ -211,3 +211,29 @@ def test_access_analysis(sql: str, expected: dict[str, list[str]]) -> None:
 def test_split_statements_respects_quotes() -> None:
     assert split_statements("SELECT ';' AS a; -- note\nSELECT $$x;y$$;\n/* only a comment */") == [
         "SELECT ';' AS a", "-- note\nSELECT $$x;y$$"]
+
+
+def test_demo_database_planted_indexes(pg_demo_dsn: str) -> None:
+    """On the demo database: the planted composite index and FK index are found; the duplicate and unused go."""
+    from rich.console import Console
+
+    from dbsage.agent.commands.advise import advice_section
+    from dbsage.tools.demo.problems import problem
+
+    engine = connect(resolve(pg_demo_dsn))
+    assert isinstance(engine, PostgresEngine)
+    console = Console(record=True, width=200)
+    try:
+        part = advice_section(engine, console, "table")
+    finally:
+        engine.close()
+    report = AdviceReport.model_validate(part["report"])
+    assert report.verified and report.reduction > 0.3
+    keys = {(r.index.table, r.index.key_columns()[:2]) for r in report.recommendations}
+    assert ("orders", ("status", "created_at")) in keys, keys  # slow_query_composite_index
+    assert any(table == "order_items" and cols[0] == "product_id" for table, cols in keys)  # fk_without_index
+    drops = {d.index_name: d.kind for d in report.drop_candidates}
+    duplicate_pair = {name.removeprefix("public.") for name in problem("duplicate_index").objects}
+    assert len(duplicate_pair & drops.keys()) == 1 and drops[(duplicate_pair & drops.keys()).pop()] == "duplicate"
+    assert drops.get("orders_total_cents_idx") == "unused"
+    assert "CREATE INDEX CONCURRENTLY" in console.export_text()

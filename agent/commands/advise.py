@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table as RichTable
 
 from dbsage.agent.commands.options import DbOption, FormatOption
@@ -15,6 +16,7 @@ from dbsage.agent.output import Format, emit_json, human_bytes, reporting, stder
 if TYPE_CHECKING:
     from dbsage.agent.proposals import Proposal
     from dbsage.tools.advisor.report import AdviceReport
+    from dbsage.tools.engines.postgres import PostgresEngine
 
 
 class WeightBy(StrEnum):
@@ -114,27 +116,27 @@ def _cost_line(before: float, after: float) -> str:
     return f"{before:,.1f} → {after:,.1f} ({-change:+.0%})"
 
 
-def render(report: AdviceReport) -> None:
+def render(report: AdviceReport, console: Console = stdout) -> None:
     if not report.verified:
-        stdout.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + " ".join(report.notes[:1]))
-    stdout.print(f"[bold]index advice[/bold] · {report.target} · workload: {report.workload_source} "
+        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + " ".join(report.notes[:1]))
+    console.print(f"[bold]index advice[/bold] · {report.target} · workload: {report.workload_source} "
                  f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
-    _recommendations(report)
+    _recommendations(report, console)
     if report.verified:
-        stdout.print(f"workload cost: [bold]{_cost_line(report.cost_before, report.cost_after)}[/bold]"
+        console.print(f"workload cost: [bold]{_cost_line(report.cost_before, report.cost_after)}[/bold]"
                      f"  ·  {report.candidates_considered} candidates, {report.plans_costed} plans costed, "
                      f"{report.elapsed_s:.1f}s")
-    _drops(report)
+    _drops(report, console)
     for skipped in report.skipped:
         tag = "refused by the guard" if skipped.refused else "skipped"
-        stdout.print(f"[dim]{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}[/dim]")
+        console.print(f"[dim]{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}[/dim]")
     for note in report.notes[0 if report.verified else 1:]:
-        stdout.print(f"note: {note}")
+        console.print(f"note: {note}")
 
 
-def _recommendations(report: AdviceReport) -> None:
+def _recommendations(report: AdviceReport, console: Console) -> None:
     if not report.recommendations:
-        stdout.print("no new index lowers this workload's cost enough to be worth its writes")
+        console.print("no new index lowers this workload's cost enough to be worth its writes")
         return
     grid = RichTable("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
                      title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
@@ -142,14 +144,30 @@ def _recommendations(report: AdviceReport) -> None:
         helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
                           else s.statement_id for s in rec.helps)
         grid.add_row(str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
-    stdout.print(grid)
+    console.print(grid)
 
 
-def _drops(report: AdviceReport) -> None:
+def _drops(report: AdviceReport, console: Console) -> None:
     if not report.drop_candidates:
         return
     grid = RichTable("index", "size", "why", "drop", title="drop candidates", title_justify="left")
     for drop in report.drop_candidates:
         grid.add_row(f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
                      f"{drop.kind}: {drop.reason}", drop.drop_sql)
-    stdout.print(grid)
+    console.print(grid)
+
+
+def advice_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """Demo section: index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.workload import WorkloadStatement
+    from dbsage.tools.demo.workload import workload
+
+    statements = [WorkloadStatement(id=q.name, sql=q.sql, source="tools/demo/workload.sql") for q in workload()]
+    schema = engine.introspect()
+    with engine.what_if() as backend:
+        report = advise(backend, schema, statements, AdviseOptions(max_seconds=30,
+                                                                    workload_source="the demo app's queries"))
+    if fmt == "table":
+        render(report, console)
+    return {"report": report.model_dump(mode="json"), "reduction": round(report.reduction, 4)}
