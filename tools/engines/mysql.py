@@ -29,6 +29,7 @@ from dbsage.tools.engines.base import SessionLimits
 from dbsage.tools.engines.mysql_catalog import assemble
 from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
@@ -172,6 +173,12 @@ class MySQLEngine:
             except pymysql.err.MySQLError:
                 healthy = False  # a broken connection is dropped, never handed out again
             self._release(conn, healthy)
+
+    def run_sql(self, sql: str, *, max_rows: int | None = None) -> QueryResult:
+        """One statement through the read-only guard, then run read-only with time limit and caps (mysql_query)."""
+        from dbsage.tools.engines.mysql_query import run_sql
+
+        return run_sql(self, sql, max_rows=max_rows)
 
     def catalog_query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run dbsage's own read-only SQL (not user input) and return dict rows."""

@@ -156,7 +156,7 @@ def _check_tree(root: exp.Expr, *, plan_only: bool) -> tuple[list[str], list[str
 
 def _check_function(node: exp.Func) -> str:
     if isinstance(node, exp.Anonymous):
-        name = str(node.this).lower()
+        name = node.name.lower()
         parent = node.parent
         if isinstance(parent, exp.Dot) and parent.expression is node:
             schema = parent.this.name.lower()

@@ -62,6 +62,9 @@ _STATEMENT_REASONS: dict[str, str] = {
     "CommentStmt": "COMMENT ON changes the catalog",
     "SecLabelStmt": "SECURITY LABEL changes the catalog",
     "ConstraintsSetStmt": "SET CONSTRAINTS changes transaction state",
+    "IndexStmt": "CREATE INDEX changes the schema (and locks the table)",
+    "RuleStmt": "CREATE RULE changes the schema",
+    "ViewStmt": "CREATE VIEW changes the schema",
     "CreateRoleStmt": "CREATE ROLE creates a login or role",
     "AlterRoleStmt": "ALTER ROLE changes a role (passwords, privileges)",
 }
