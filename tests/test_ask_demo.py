@@ -104,3 +104,13 @@ def test_model_answers_the_demo_slow_query_through_the_stub(pg_demo_dsn: str, st
     assert document["answer"] == (f"The query is slow because of a sequential scan of orders. "
                                   f"I filed proposal {proposal_id}.")
     assert KEY not in run.stdout + run.stderr + Path(document["transcript"]).read_text()
+
+
+def test_router_what_is_slow_on_the_demo(pg_demo_dsn: str, state: Path) -> None:
+    run = CliRunner().invoke(app, ["ask", "what is slow?", "--db", pg_demo_dsn, "--format", "json"])
+    assert run.exit_code == 0, run.output
+    [call] = json.loads(run.stdout)["tool_calls"]
+    assert call["tool"] == "top_statements" and call["ok"]
+    queries = [" ".join(s["query"].split()) for s in call["result"]["statements"]]
+    assert any("FROM orders WHERE status = $1 AND created_at <" in q for q in queries)
+    assert "heaviest statements by total" in call["summary"] and "% of time" in call["summary"]
