@@ -39,4 +39,4 @@ def doctor_command(db: DbOption = None, fmt: FormatOption = Format.table) -> Non
             stdout.print(f"[yellow]warning:[/yellow] {warning}")
         if login.warnings and login.read_only_role_sql:
             stdout.print("\nCreate a read-only role for dbsage (run as an administrator):")
-            stdout.print(login.read_only_role_sql, markup=False)
+            stdout.print(login.read_only_role_sql, markup=False, soft_wrap=True)  # never wrap SQL: it gets copied
