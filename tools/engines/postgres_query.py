@@ -73,8 +73,8 @@ def _refuse_shadowed(cur: psycopg.Cursor[Any], names: list[str]) -> None:
     found = [f"{schema}.{name}()" for schema, name in cur.fetchall()]
     if found:
         raise GuardRefusal(
-            f"user-defined {', '.join(found)} on the search_path has the name of a function dbsage allows; "
-            "it could run instead of the built-in",
+            f"user-defined {', '.join(found)} on the search_path matches a name this statement calls; it would run "
+            "instead of a built-in (or through column notation), and dbsage runs built-in functions only",
             "call the built-in as pg_catalog.<name>(), or drop/rename the user function",
         )
 

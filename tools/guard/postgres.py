@@ -185,7 +185,10 @@ def _check_node(node: ast.Node, called: set[str]) -> None:
     elif isinstance(node, ast.A_Expr):
         _check_operator(_names(node.name))
     elif isinstance(node, ast.ColumnRef):
-        _check_column_notation(_names(node.fields))
+        parts = _names(node.fields)
+        _check_column_notation(parts)
+        if len(parts) >= 2:
+            called.add(parts[-1])  # `t.f` may be f(t): the executor refuses it if a user function f exists
 
 
 def _check_function(parts: list[str]) -> list[str]:
