@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, reporting, stdout
@@ -53,14 +54,15 @@ def ask_command(
 
 def _print_evidence(answer: Answer) -> None:
     if answer.tool_calls:
-        grid = RichTable("tool", "arguments", "result", title="tool calls", title_justify="left")
+        grid = RichTable("tool", "arguments", "evidence", title="tool calls", title_justify="left")
         for call in answer.tool_calls:
-            status = (call.handle or "") if call.ok else ("refused" if call.refused else "failed")
+            headline = call.summary.splitlines()[0] if call.summary else ""
+            evidence = headline if call.ok else f"{'refused' if call.refused else 'failed'}: {call.error}"
             args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
-            grid.add_row(call.tool, args[:80], status)
+            grid.add_row(call.tool, Text(args[:80]), Text(evidence[:120]))  # database text is not markup
         stdout.print(grid)
     for p in answer.proposals:
-        stdout.print(f"proposal [bold]{p.id}[/bold] ({p.status}): {p.title}")
+        stdout.print(Text.assemble("proposal ", (p.id, "bold"), f" ({p.status}): {p.title}"))
     for note in answer.notes:
         if note not in answer.answer:  # the router's answer already ends with its note
             stdout.print(f"note: {note}", style="dim", markup=False)
