@@ -111,3 +111,21 @@ def test_ask_command_table_output(dsn: str) -> None:
     run = CliRunner().invoke(app, ["ask", "describe table orders", "--db", dsn])
     assert run.exit_code == 0, run.output
     assert "column customer_id integer" in run.stdout and "describe_object" in run.stdout
+
+
+@pytest.mark.parametrize(("question", "tool", "ok", "words"), [
+    ("describe table items", "describe_object", True, "column name varchar(40)"),
+    ("run SELECT name FROM items ORDER BY id", "run_query", True, "2 row(s)"),
+    ("run SELECT 1 FROM items INTO OUTFILE '/tmp/x'", "run_query", False, "refused"),
+])
+def test_router_on_mariadb(make_mysql_db, question: str, tool: str, ok: bool, words: str) -> None:
+    dsn = make_mysql_db("CREATE TABLE items (id int PRIMARY KEY, name varchar(40));\n"
+                        "INSERT INTO items VALUES (1, 'a'), (2, 'b');")
+    ctx = ToolContext(resolve(dsn), origin="router")
+    try:
+        result = answer(ctx, question)
+    finally:
+        ctx.close()
+    [call] = result.tool_calls
+    assert (call.tool, call.ok) == (tool, ok)
+    assert words in result.answer
