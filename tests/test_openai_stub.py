@@ -101,6 +101,7 @@ def test_api_error_keeps_the_conversation_and_resume_finishes_the_turn(ctx: Tool
         assert "after 1 retries" in raised.value.message and "kept" in (raised.value.hint or "")
         result = loop.resume()
     assert result.answer == "items is the only table"
+    assert [c.tool for c in result.tool_calls] == ["list_objects"]  # the call before the error is in the answer
     assert any(m["role"] == "tool" and "public.items" in m["content"] for m in stub.messages(3))
     events = [e["event"] for e in loop.transcript.events()]
     assert "error" in events and events[-1] == "answer"
