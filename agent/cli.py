@@ -11,6 +11,7 @@ import typer
 from dbsage import __version__
 from dbsage.agent.commands.advise import advise_command
 from dbsage.agent.commands.ask import ask_command
+from dbsage.agent.commands.check import check_command
 from dbsage.agent.commands.demo import demo_command
 from dbsage.agent.commands.doctor import doctor_command
 from dbsage.agent.commands.explain import explain_command
@@ -48,6 +49,7 @@ app.command("sql")(sql_command)
 app.command("doctor")(doctor_command)
 app.command("explain")(explain_command)
 app.command("top")(top_command)
+app.command("check")(check_command)
 app.command("demo")(demo_command)
 app.command("ask")(ask_command)
 app.command("mcp")(mcp_command)

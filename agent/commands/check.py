@@ -1,0 +1,80 @@
+"""`dbsage check`: the health checkup — findings by family with evidence and a draft fix, and the scorecard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table as RichTable
+
+from dbsage.agent.commands.options import DbOption, FormatOption
+from dbsage.agent.output import Format, emit_json, reporting, stdout
+
+if TYPE_CHECKING:
+    from dbsage.tools.checks import CheckReport
+
+_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_STATUS = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]", "unknown": "[dim]unknown[/dim]"}
+
+
+def check_command(
+    db: DbOption = None,
+    family: Annotated[list[str] | None, typer.Option("--family", help="only these families (repeatable): schema, "
+                      "indexes, maintenance, activity, performance, configuration, reliability, security")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Health checkup: every finding with severity, evidence and a fix; a scorecard against the checklist."""
+    from dbsage.tools.checks import FAMILIES
+    from dbsage.tools.engines import connect
+    from dbsage.tools.errors import UsageError
+    from dbsage.tools.targets import resolve
+
+    with reporting(fmt.value):
+        unknown = sorted(set(family or []) - set(FAMILIES))
+        if unknown:
+            raise UsageError(f"unknown family {', '.join(unknown)}", f"use one of: {', '.join(FAMILIES)}")
+        target = resolve(db)
+        if target.engine != "postgres":
+            raise UsageError(f"dbsage check supports PostgreSQL here; {target.engine} is not wired in yet",
+                             "point --db at a PostgreSQL database")
+        engine = connect(target)
+        try:
+            report = engine.checks()
+        finally:
+            engine.close()
+        if family:
+            report.findings = [f for f in report.findings if f.family in family]
+        if fmt is Format.json:
+            emit_json("check", report=report)
+            return
+        print_report(report)
+
+
+def _evidence(evidence: dict[str, Any]) -> str:
+    parts = []
+    for key, value in evidence.items():
+        text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        parts.append(f"{key}={text[:120]}")
+    return ", ".join(parts)
+
+
+def print_report(report: CheckReport) -> None:
+    stdout.print(f"[bold]checkup of {report.database}[/bold] at {report.target} · {len(report.findings)} findings"
+                 f" · {report.elapsed_ms or 0:,.0f} ms")
+    current = None
+    for f in report.findings:
+        if f.family != current:
+            current = f.family
+            stdout.print(f"\n[bold underline]{current.upper()}[/bold underline]")
+        stdout.print(f"[{_STYLE[f.severity]}]{f.severity.upper():>8}[/{_STYLE[f.severity]}]  [bold]{f.title}[/bold]"
+                     f"  [dim]{f.id}[/dim]", highlight=False)
+        stdout.print(f"          evidence: {_evidence(f.evidence)}", markup=False, style="dim")
+        if f.fix:
+            stdout.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green")
+    grid = RichTable("checklist", "status", "why", title="\nscorecard", title_justify="left")
+    for item in report.scorecard:
+        grid.add_row(item.label, _STATUS[item.status], item.why)
+    stdout.print(grid)
+    for note in report.skipped:
+        stdout.print(f"[yellow]skipped:[/yellow] {note}")
+    stdout.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")

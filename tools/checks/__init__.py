@@ -1,0 +1,56 @@
+"""Health checks: pure rules over catalog/statistics facts, in families, plus the checklist scorecard.
+
+The engine (tools/engines/postgres_checks.py) reads the facts; `evaluate` turns them into findings — each with the
+figures it rests on and a fix that is a draft for a person, never executed — and the scorecard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dbsage.tools.checks import (
+    activity_rules,
+    configuration_rules,
+    index_rules,
+    maintenance_rules,
+    performance_rules,
+    reliability_rules,
+    schema_rules,
+    security_rules,
+)
+from dbsage.tools.checks.model import (
+    FAMILIES,
+    SEVERITY_ORDER,
+    CheckReport,
+    Facts,
+    Family,
+    Finding,
+    ScoreItem,
+    Severity,
+    Thresholds,
+)
+from dbsage.tools.checks.scorecard import scorecard
+
+__all__ = ["FAMILIES", "CheckReport", "Facts", "Family", "Finding", "ScoreItem", "Severity", "Thresholds",
+           "evaluate"]
+
+RULES = [*schema_rules.RULES, *index_rules.RULES, *maintenance_rules.RULES, *activity_rules.RULES,
+         *performance_rules.RULES, *configuration_rules.RULES, *reliability_rules.RULES, *security_rules.RULES]
+
+_DOCS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "docs"
+
+
+def evaluate(facts: Facts, limits: Thresholds | None = None) -> tuple[list[Finding], list[ScoreItem]]:
+    """Every rule over the facts; findings sorted by family, then severity. Rules never invent a missing fact."""
+    limits = limits or Thresholds()
+    findings = [finding for rule in RULES for finding in rule(facts, limits)]
+    for finding in findings:
+        finding.doc_id = finding.doc_id or _doc_for(finding.id)
+    findings.sort(key=lambda f: (FAMILIES.index(f.family), SEVERITY_ORDER[f.severity], f.id, f.object or ""))
+    return findings, scorecard(findings, facts, limits)
+
+
+def _doc_for(rule_id: str) -> str | None:
+    """A knowledge document named after the rule (knowledge/docs/<rule id>.md), only when it exists."""
+    path = _DOCS / f"{rule_id}.md"
+    return rule_id if path.is_file() else None
