@@ -224,6 +224,7 @@ class MySQLEngine:
                 _fetch(cur, _sql("relations"), params),
                 _fetch(cur, _sql("columns"), params),
                 _fetch(cur, _sql("key_constraints"), params),
+                _fetch(cur, _sql("fk_rules"), params),
                 _optional(cur, _sql("checks_mariadb" if mariadb else "checks_mysql"), params) or [],
                 _fetch(cur, _sql("indexes"), params),
                 index_sizes={(r["schema"], r["table"], r["name"]): int(r["size_bytes"]) for r in sizes or []},

@@ -82,8 +82,14 @@ def _key(row: dict[str, Any]) -> TableKey:
     return (row["schema"], row["table"])
 
 
-def _key_constraints(rows: list[dict[str, Any]]) -> dict[TableKey, list[Constraint]]:
+_KIND_ORDER = {"primary key": 0, "unique": 1, "foreign key": 2, "check": 3}
+
+
+def _key_constraints(
+    rows: list[dict[str, Any]], fk_rules: list[dict[str, Any]]
+) -> dict[TableKey, list[Constraint]]:
     """PK/unique/FK rows come one per column in key order; fold them into one Constraint each."""
+    rules = {(r["schema"], r["table"], r["name"]): r for r in fk_rules}
     found: dict[TableKey, list[Constraint]] = defaultdict(list)
     for (schema, table, name), group in groupby(rows, key=lambda r: (r["schema"], r["table"], r["name"])):
         members = list(group)
@@ -97,7 +103,8 @@ def _key_constraints(rows: list[dict[str, Any]]) -> dict[TableKey, list[Constrai
                 f"{first['ref_schema']}.{first['ref_table']}")
             constraint.references_table = ref_table
             constraint.references_columns = [r["ref_column"] for r in members]
-            constraint.definition = _fk_definition(columns, ref_table, constraint.references_columns, first)
+            constraint.definition = _fk_definition(columns, ref_table, constraint.references_columns,
+                                                   rules.get((schema, table, name), {}))
         else:
             listed = ", ".join(quote_ident(c) for c in columns)
             constraint.definition = f"PRIMARY KEY ({listed})" if kind == "primary key" else f"UNIQUE ({listed})"
@@ -105,13 +112,13 @@ def _key_constraints(rows: list[dict[str, Any]]) -> dict[TableKey, list[Constrai
     return found
 
 
-def _fk_definition(columns: list[str], ref_table: str, ref_columns: list[str], row: dict[str, Any]) -> str:
+def _fk_definition(columns: list[str], ref_table: str, ref_columns: list[str], rule: dict[str, Any]) -> str:
     text = (f"FOREIGN KEY ({', '.join(map(quote_ident, columns))}) REFERENCES {ref_table} "
             f"({', '.join(map(quote_ident, ref_columns))})")
     for action in ("delete", "update"):
-        rule = row.get(f"{action}_rule")
-        if rule and rule not in ("RESTRICT", "NO ACTION"):
-            text += f" ON {action.upper()} {rule}"
+        spelled = rule.get(f"{action}_rule")
+        if spelled and spelled not in ("RESTRICT", "NO ACTION"):
+            text += f" ON {action.upper()} {spelled}"
     return text
 
 
@@ -170,6 +177,7 @@ def assemble(
     relations: list[dict[str, Any]],
     columns: list[dict[str, Any]],
     key_constraints: list[dict[str, Any]],
+    fk_rules: list[dict[str, Any]],
     checks: list[dict[str, Any]],
     indexes: list[dict[str, Any]],
     *,
@@ -181,9 +189,11 @@ def assemble(
     cols_by: dict[TableKey, list[Column]] = defaultdict(list)
     for row in columns:
         cols_by[_key(row)].append(_column(row, mariadb))
-    cons_by = _key_constraints(key_constraints)
+    cons_by = _key_constraints(key_constraints, fk_rules)
     for key, found in _check_constraints(checks).items():
         cons_by[key].extend(found)
+    for found in cons_by.values():
+        found.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: name order within a kind
     idx_by = _indexes(indexes, index_sizes, index_usage)
     tables = []
     for rel in relations:
