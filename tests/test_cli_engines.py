@@ -52,7 +52,9 @@ def test_schema_json_on_mariadb(mysql_dsn: str) -> None:
     assert (document["dbsage"], document["command"], document["schema"]["engine"]) == (1, "schema", "mysql")
     tables = {t["name"]: t for t in document["schema"]["tables"]}
     assert set(tables) == {"customers", "orders"}
-    assert tables["orders"]["constraints"][0]["references_table"] == "customers"
+    kinds = {c["kind"]: c for c in tables["orders"]["constraints"]}
+    assert list(kinds) == ["primary key", "foreign key"]
+    assert kinds["foreign key"]["references_table"] == "customers"
 
 
 def test_schema_table_detail_on_mariadb(mysql_dsn: str) -> None:
