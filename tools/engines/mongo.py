@@ -36,6 +36,7 @@ from dbsage.tools.engines.mongo_shapes import (
     version_text,
 )
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact
 from dbsage.tools.schema import SchemaSnapshot, Table
 from dbsage.tools.targets import Target
@@ -117,6 +118,16 @@ class MongoEngine:
             "check the server is running and the URI (--db or DBSAGE_DB) has the right host, user, password and "
             "authSource",
         )
+
+    def run_mongo(self, operation: dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
+        """One command document through the read-only guard, then run it bounded (mongo_query)."""
+        from dbsage.tools.engines.mongo_query import run_mongo
+        from dbsage.tools.guard import check_mongo
+
+        check_mongo(operation)  # a refusal never opens a connection
+        with self._errors():
+            self._probe()
+        return run_mongo(self, operation, max_rows=max_rows)
 
     def close(self) -> None:
         if self._client is not None:
