@@ -8,7 +8,7 @@ import pymysql
 import pytest
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.mysql import MySQLEngine, connect_kwargs
+from dbsage.tools.engines.mysql import MySQLEngine, connect_kwargs, session_statements
 from dbsage.tools.engines.mysql_catalog import column_default
 from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
 from dbsage.tools.erd import to_mermaid
@@ -228,6 +228,20 @@ def test_dsn_becomes_driver_arguments(dsn: str, expected: dict) -> None:
 def test_bad_dsn_is_a_usage_error(dsn: str) -> None:
     with pytest.raises(UsageError):
         connect_kwargs(dsn, SessionLimits())
+
+
+@pytest.mark.parametrize(
+    ("mariadb", "statement_limit", "absent"),
+    [
+        (True, "SET SESSION max_statement_time = 2.5", "max_execution_time"),  # MariaDB: seconds
+        (False, "SET SESSION max_execution_time = 2500", "max_statement_time"),  # MySQL: milliseconds
+    ],
+)
+def test_session_statements_per_flavour(mariadb: bool, statement_limit: str, absent: str) -> None:
+    statements = session_statements(SessionLimits(statement_timeout_ms=2500, lock_timeout_ms=1500), mariadb)
+    assert statements[0] == "SET SESSION TRANSACTION READ ONLY"
+    assert statement_limit in statements and not any(absent in s for s in statements)
+    assert {"SET SESSION lock_wait_timeout = 2", "SET SESSION innodb_lock_wait_timeout = 2"} <= set(statements)
 
 
 @pytest.mark.parametrize(
