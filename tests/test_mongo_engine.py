@@ -141,7 +141,7 @@ def test_indexes_constraints_sizes_and_counts(shop: MongoEngine) -> None:
     assert orders.row_estimate == 500 and (orders.size_bytes or 0) > 0
     assert "TTL 3600 s" in (next(i for i in orders.indexes if i.name == "at_1").definition or "")
     view = shop.introspect("big_users").tables[0]
-    assert view.comment == "view on users (1 pipeline stages)" and view.indexes == []
+    assert view.comment == "view on users (1 pipeline stage)" and view.indexes == []
     assert {c.name for c in view.columns} >= {"_id", "email", "age"}
 
 

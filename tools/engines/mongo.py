@@ -12,12 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pymongo
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout, OperationFailure, PyMongoError
-from pymongo.uri_parser import parse_uri
+from pymongo.errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    ExecutionTimeout,
+    InvalidURI,
+    NetworkTimeout,
+    OperationFailure,
+    PyMongoError,
+)
 
 from dbsage.tools.capabilities import Capability, ServerReport
 from dbsage.tools.engines.base import SessionLimits
@@ -56,11 +64,8 @@ class MongoEngine:
         self.limits = limits
         self.sample_size = sample_size
         self.max_depth = max_depth
-        try:
-            self._default_db: str | None = parse_uri(target.dsn).get("database")
-        except (PyMongoError, ValueError) as exc:
-            raise UsageError(f"the MongoDB URI is not valid: {redact(str(exc))}",
-                             "use mongodb://user@host:27017/db?authSource=admin") from None
+        # Read the database from the path ourselves: pymongo's parser would resolve DNS for mongodb+srv:// here.
+        self._default_db: str | None = unquote(urlsplit(target.dsn).path.lstrip("/")) or None
         self._client: pymongo.MongoClient[Document] | None = None
         self._probed = False
 
@@ -71,12 +76,16 @@ class MongoEngine:
         """The client; every command it sends carries maxTimeMS (from timeoutMS)."""
         if self._client is None:
             connect_ms = self.limits.connect_timeout_s * 1000
-            self._client = pymongo.MongoClient(
-                self.target.dsn, appname="dbsage", timeoutMS=self.limits.statement_timeout_ms,
-                serverSelectionTimeoutMS=connect_ms, connectTimeoutMS=connect_ms,
-                socketTimeoutMS=self.limits.statement_timeout_ms + 5_000, readPreference="secondaryPreferred",
-                connect=False,
-            )
+            try:
+                self._client = pymongo.MongoClient(
+                    self.target.dsn, appname="dbsage", timeoutMS=self.limits.statement_timeout_ms,
+                    serverSelectionTimeoutMS=connect_ms, connectTimeoutMS=connect_ms,
+                    socketTimeoutMS=self.limits.statement_timeout_ms + 5_000, readPreference="secondaryPreferred",
+                    connect=False,
+                )
+            except (ConfigurationError, InvalidURI) as exc:
+                raise UsageError(f"the MongoDB URI is not valid: {redact(str(exc))}",
+                                 "use mongodb://user:password@host:27017/db?authSource=admin") from None
         return self._client
 
     def _probe(self) -> None:
@@ -179,7 +188,8 @@ class MongoEngine:
         if spec.get("type") == "view":
             pipeline = options.get("pipeline", [])
             return Table(schema_name=db.name, name=spec["name"], kind="view", columns=columns,
-                         comment=f"view on {options.get('viewOn')} ({len(pipeline)} pipeline stages)")
+                         comment=f"view on {options.get('viewOn')} ({len(pipeline)} pipeline "
+                                 f"stage{'' if len(pipeline) == 1 else 's'})")
         index_specs = list(coll.list_indexes())
         storage = self._storage(db, spec["name"])
         usage = self._index_usage(coll)
