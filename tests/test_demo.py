@@ -14,11 +14,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pglast
 import psycopg
 import pytest
 
+from dbsage.agent.demo_sections import SECTIONS
 from dbsage.tools.demo import DEMO_DATABASE
 from dbsage.tools.demo.problems import PROBLEMS, problem
 from dbsage.tools.demo.scale import parse_scale
@@ -221,7 +223,8 @@ def test_cli_json_shape_on_a_configured_server(pg_admin_dsn: str, pg_demo_dsn: s
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["dbsage"] == 1 and document["command"] == "demo"
-    assert list(document["sections"]) == ["schema", "capabilities"]
+    assert list(document["sections"]) == [section.key for section in SECTIONS]
+    assert list(document["sections"])[:2] == ["schema", "capabilities"]
     assert document["server"]["kind"] == "configured" and document["database"]["reused"] is True
     tables = {t["name"]: t for t in document["sections"]["schema"]["tables"]}
     assert set(tables) == {f"public.{t}" for t in DEMO_TABLES}
@@ -229,6 +232,20 @@ def test_cli_json_shape_on_a_configured_server(pg_admin_dsn: str, pg_demo_dsn: s
     capabilities = {c["name"]: c["available"] for c in document["sections"]["capabilities"]["capabilities"]}
     assert capabilities["pg_stat_statements"] is True and capabilities["hypopg"] is True
     assert "reused" in done.stderr  # progress goes to stderr, never into the JSON
+
+
+@pytest.fixture(scope="module")
+def no_createdb_dsn(pg_admin_dsn: str) -> str:
+    rows(pg_admin_dsn, "DROP ROLE IF EXISTS demo_nocreate")
+    rows(pg_admin_dsn, "CREATE ROLE demo_nocreate LOGIN NOCREATEDB")
+    return pg_admin_dsn.replace("postgres@", "demo_nocreate@", 1)
+
+
+def test_cli_says_when_the_login_may_not_create_the_database(no_createdb_dsn: str) -> None:
+    # Another scale than the shared demo's: a rebuild, which this login may not do (and must not half-do).
+    done = demo_cli("--db", no_createdb_dsn, "--scale", "0.06")
+    assert done.returncode == 1
+    assert "may not create" in done.stderr and "CREATEDB" in done.stderr and "--embedded" in done.stderr
 
 
 def test_cli_refuses_a_non_postgres_target() -> None:
@@ -255,7 +272,7 @@ def embedded_dir() -> Any:
 
 
 @pytest.mark.embedded
-def test_embedded_fallback_builds_reuses_and_stops(embedded_dir: Path) -> None:
+def test_embedded_fallback_builds_reuses_and_stops(embedded_dir: Path, no_createdb_dsn: str) -> None:
     closed = {"DBSAGE_EMBEDDED_DIR": str(embedded_dir), "PGHOST": "127.0.0.1", "PGPORT": "1",
               "DBSAGE_DB": "", "DBSAGE_DEMO_SCALE": "small"}
     first = demo_cli("--format", "json", env=closed)
@@ -275,6 +292,14 @@ def test_embedded_fallback_builds_reuses_and_stops(embedded_dir: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["database"]["reused"] is True
     assert any("already running" in note for note in json.loads(second.stdout)["server"]["notes"])
+
+    # A default server whose login may not create the database: the demo falls back to the embedded one too.
+    host, port = urlsplit(no_createdb_dsn).hostname, urlsplit(no_createdb_dsn).port
+    refused = {**closed, "PGHOST": str(host), "PGPORT": str(port), "PGUSER": "demo_nocreate", "PGDATABASE": "postgres"}
+    third = demo_cli("--format", "json", "--scale", "0.06", env=refused)
+    assert third.returncode == 0, third.stderr
+    notes = json.loads(third.stdout)["server"]["notes"]
+    assert json.loads(third.stdout)["server"]["kind"] == "embedded" and any("may not create" in n for n in notes)
 
     stopped = demo_cli("--stop", "--format", "json", env=closed)
     assert json.loads(stopped.stdout)["stopped"] is True
