@@ -83,6 +83,8 @@ def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCo
         finally:
             with conn.cursor(pymysql.cursors.Cursor) as cur:
                 cur.execute("SET SESSION sql_select_limit = DEFAULT")
+                # Defence in depth: no named lock outlives the call on a pooled connection (the guard refuses them).
+                cur.execute("DO RELEASE_ALL_LOCKS()")
     except pymysql.err.MySQLError as exc:
         code = exc.args[0] if exc.args else None
         text = redact(str(exc.args[1] if len(exc.args) > 1 else exc)).strip()

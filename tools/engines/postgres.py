@@ -93,6 +93,9 @@ class PostgresEngine:
         # A pooled connection must come back clean: no open transaction, no hypothetical indexes left by what-if.
         conn.rollback()
         with conn.cursor() as cur:
+            # Defence in depth: no session-level advisory lock or LISTEN outlives the call (the guard refuses both).
+            cur.execute("SELECT pg_catalog.pg_advisory_unlock_all()")
+            cur.execute("UNLISTEN *")
             cur.execute("SELECT to_regprocedure('hypopg_reset()') IS NOT NULL")
             row = cur.fetchone()
             if row and row[0]:
