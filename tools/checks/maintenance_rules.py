@@ -108,11 +108,16 @@ def xid_wraparound(facts: Facts, limits: Thresholds) -> list[Finding]:
             title=f"database {d['name']} is {age:,} transactions old ({age / XID_LIMIT:.0%} of the way to "
                   "wraparound)",
             evidence={"xid_age": age, "autovacuum_freeze_max_age": freeze_max, "wraparound_at": XID_LIMIT},
-            fix="\n".join(f"VACUUM (FREEZE, VERBOSE) {qualified(t['schema'], t['name'])};  -- age {t['xid_age']:,}"
-                          for t in oldest) if d["current"] else f"-- connect to {d['name']} and VACUUM (FREEZE) "
-                          "its oldest tables",
+            fix=_freeze_fix(d, oldest),
         ))
     return found
+
+
+def _freeze_fix(database: dict[str, Any], oldest: list[dict[str, Any]]) -> str:
+    if database["current"] and oldest:
+        return "\n".join(f"VACUUM (FREEZE, VERBOSE) {qualified(t['schema'], t['name'])};  -- age {t['xid_age']:,}"
+                         for t in oldest)
+    return f"-- connected to {database['name']}: VACUUM (FREEZE, VERBOSE);  -- oldest tables first (age(relfrozenxid))"
 
 
 def _column_max(s: dict[str, Any]) -> int:

@@ -11,6 +11,10 @@ _QUERY = re.compile(r"^\s*(?:/\*.*?\*/\s*|--[^\n]*\n\s*)*(select|with|insert|upd
                     re.I | re.S)
 
 
+def application_statement(query: str) -> bool:
+    return _QUERY.match(query) is not None
+
+
 def _current(facts: Facts) -> dict | None:
     return next((d for d in facts.get("database", []) if d["current"]), None)
 
@@ -35,7 +39,7 @@ def cache_hit_ratio(facts: Facts, limits: Thresholds) -> list[Finding]:
 
 def slow_statements(facts: Facts, limits: Thresholds) -> list[Finding]:
     slow = [s for s in facts.get("statements", []) if s["mean_ms"] >= limits.slow_mean_ms
-            and s["calls"] >= limits.slow_min_calls and _QUERY.match(s["query"])]
+            and s["calls"] >= limits.slow_min_calls and application_statement(s["query"])]
     slow.sort(key=lambda s: -s["total_ms"])
     return [Finding(
         id="performance.slow_statement", family="performance",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dbsage.tools.checks.configuration_rules import settings_of
 from dbsage.tools.checks.model import Facts, Finding, ScoreItem, Thresholds
+from dbsage.tools.checks.performance_rules import application_statement
 
 _POOLERS = ("pgbouncer", "odyssey", "pgcat", "pgpool", "supavisor")
 
@@ -38,7 +39,8 @@ def foreign_keys(findings: list[Finding], facts: Facts, limits: Thresholds) -> S
 def estimated_p95_ms(facts: Facts) -> float | None:
     """p95 latency estimated from per-statement means weighted by calls: the mean of the statement at which the
     slowest 5% of all calls is reached. pg_stat_statements keeps no percentiles; this is the honest proxy."""
-    statements = sorted(facts.get("statements", []), key=lambda s: -s["mean_ms"])
+    statements = sorted((s for s in facts.get("statements", []) if application_statement(s["query"])),
+                        key=lambda s: -s["mean_ms"])
     total = sum(s["calls"] for s in statements)
     if not total:
         return None
