@@ -94,6 +94,9 @@ def mariadb_server() -> Iterator[str]:
     _own(data, "mysql")
     port = free_port()
     sock = data / "mysqld.sock"
+    tmp = root / "tmp"  # its own tmpdir: a shared /tmp once failed a temp-table delete under load
+    tmp.mkdir()
+    _own(tmp, "mysql")
     user_args = ["--user=mysql"] if os.geteuid() == 0 else []
     subprocess.run([install, "--no-defaults", f"--datadir={data}", *user_args,
                     "--auth-root-authentication-method=normal", "--skip-test-db"], check=True, capture_output=True)
@@ -101,7 +104,7 @@ def mariadb_server() -> Iterator[str]:
     proc = subprocess.Popen(
         [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={port}", f"--socket={sock}",
          "--bind-address=127.0.0.1", "--performance-schema=ON", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
-         "--innodb-flush-log-at-trx-commit=0", f"--pid-file={data / 'mysqld.pid'}", *user_args],
+         "--innodb-flush-log-at-trx-commit=0", f"--pid-file={data / 'mysqld.pid'}", f"--tmpdir={tmp}", *user_args],
         stdout=log, stderr=subprocess.STDOUT,
     )
     try:
