@@ -114,3 +114,13 @@ def test_router_what_is_slow_on_the_demo(pg_demo_dsn: str, state: Path) -> None:
     queries = [" ".join(s["query"].split()) for s in call["result"]["statements"]]
     assert any("FROM orders WHERE status = $1 AND created_at <" in q for q in queries)
     assert "heaviest statements by total" in call["summary"] and "% of time" in call["summary"]
+
+
+def test_router_check_health_on_the_demo(pg_demo_dsn: str, state: Path) -> None:
+    run = CliRunner().invoke(app, ["ask", "check health", "--db", pg_demo_dsn, "--format", "json"])
+    assert run.exit_code == 0, run.output
+    [call] = json.loads(run.stdout)["tool_calls"]
+    assert call["tool"] == "checkup" and call["ok"]
+    found = {(f["id"], f["object"]) for f in call["result"]["findings"]}
+    assert ("schema.missing_primary_key", "public.post_tags") in found
+    assert "] schema.missing_primary_key on public.post_tags: " in call["summary"]

@@ -61,6 +61,18 @@ async def test_calls_return_structured_results_and_typed_errors(server) -> None:
     assert asked.structured_content["tool_calls"][0]["tool"] == "describe_object"
 
 
+async def test_checkup_returns_findings_with_evidence(server) -> None:
+    async with Client(server) as client:
+        checked = await client.call_tool("checkup", {})
+        security = await client.call_tool("checkup", {"family": "security"})
+    report = checked.structured_content
+    assert not checked.is_error and report["scorecard"]
+    superuser = [f for f in report["findings"] if f["id"] == "security.dbsage_superuser"]
+    assert superuser and superuser[0]["evidence"]["superuser"] is True  # the test cluster's login is a superuser
+    families = {f["family"] for f in security.structured_content["findings"]}
+    assert families == {"security"}
+
+
 async def test_explain_and_a_guard_refusal(server) -> None:
     async with Client(server) as client:
         explained = await client.call_tool("explain_query", {"sql": "SELECT * FROM orders WHERE customer_id = 7"})
