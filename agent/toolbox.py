@@ -144,6 +144,10 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
     except DbsageError as exc:
         return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=isinstance(exc, GuardRefusal),
                            error=redact(exc.message), hint=redact(exc.hint) if exc.hint else None)
+    except Exception as exc:  # a bug in a tool must not end the conversation: report it like any failure
+        return ToolOutcome(tool=name, arguments=arguments, ok=False,
+                           error=f"internal error in {name}: {type(exc).__name__}: {redact(str(exc))[:300]}",
+                           hint="this is a dbsage bug: the other tools still work; please report it")
     document = result.model_dump(mode="json")
     snippets = instruction_like(document)
     return ToolOutcome(tool=name, arguments=arguments, summary=spec.summarize(result),

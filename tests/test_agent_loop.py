@@ -113,3 +113,15 @@ def test_a_model_that_never_stops_calling_tools_is_stopped_with_a_note(ctx: Tool
     answer = AgentLoop(ctx, model, max_steps=3).ask("loop forever")
     assert len(answer.tool_calls) <= 3
     assert "stopped after 3 steps before the model gave a final answer" in answer.notes
+
+
+def test_an_unexpected_tool_crash_is_a_failed_call_not_a_lost_conversation(ctx: ToolContext, monkeypatch) -> None:
+    def crash(object_name=None):
+        raise RuntimeError("boom postgresql://app:s3cret@db/prod")
+
+    monkeypatch.setattr(ctx.engine, "introspect", crash)
+    model = ScriptedChatModel([tool_call("list_objects"), lambda messages: AIMessage(content=tool_texts(messages)[0])])
+    answer = AgentLoop(ctx, model).ask("list")
+    assert not answer.tool_calls[0].ok
+    assert "internal error in list_objects: RuntimeError: boom postgresql://app:***@db/prod" in answer.answer
+    assert "s3cret" not in answer.model_dump_json()
