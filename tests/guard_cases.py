@@ -342,6 +342,8 @@ MYSQL_REFUSED: list[tuple[str, str]] = [
     ("SELECT 1 /*M!100000 , SLEEP(5) */", "executed by MySQL"),
     ("SELECT * FROM canary /*!99999 FOR UPDATE */", "executed by MySQL"),
     ("SELECT * FROM canary\n/*!40101 INTO OUTFILE '/tmp/x' */", "executed by MySQL"),
+    ("SELECT 1 --1, SLEEP(5)", "SLEEP()"),  # `--` without a space is not a comment to MySQL
+    ("SELECT 1 /* /* */, SLEEP(5) /* */", "SLEEP()"),  # MySQL comments do not nest
     ("", "no statement"),
     ("-- just a comment", "no statement"),
     ("START TRANSACTION READ WRITE", ""),

@@ -196,3 +196,17 @@ def test_unqualified_secret_table_refused_when_the_session_is_in_mysql(canary_ds
         assert in_mysql.run_sql("SELECT COUNT(*) FROM innodb_table_stats").row_count == 1
     finally:
         in_mysql.close()
+
+
+def test_backslash_is_refused_when_the_server_reads_it_differently(engine: MySQLEngine) -> None:
+    tricky = "SELECT 'it\\'s'"  # SQL text: SELECT 'it\'s'
+    assert engine.run_sql(tricky).rows == [["it's"]]
+    with engine.connection() as conn, conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')")
+    try:
+        with pytest.raises(GuardRefusal, match="NO_BACKSLASH_ESCAPES"):
+            engine.run_sql(tricky)
+        assert engine.run_sql("SELECT 'no backslash here'").row_count == 1
+    finally:
+        with engine.connection() as conn, conn.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')")

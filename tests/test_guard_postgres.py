@@ -30,6 +30,8 @@ CREATE SEQUENCE canary_seq;
 CREATE MATERIALIZED VIEW canary_mv AS SELECT * FROM canary;
 CREATE FUNCTION canary_evil() RETURNS int LANGUAGE plpgsql AS $$BEGIN DELETE FROM canary; RETURN 1; END$$;
 CREATE FUNCTION lower(integer) RETURNS text LANGUAGE sql AS $$SELECT 'shadowed'$$;
+CREATE FUNCTION canary_eq(int, int) RETURNS bool LANGUAGE sql AS $$SELECT $1 = $2$$;
+CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = canary_eq);
 """
 PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
                 "db": "canary"}
@@ -208,6 +210,13 @@ def test_shadowing_overload_is_refused(engine: PostgresEngine) -> None:
     with pytest.raises(GuardRefusal, match=r"user-defined public\.lower\(\)"):
         engine.run_sql("SELECT lower(5)")
     assert engine.run_sql("SELECT pg_catalog.lower('A')").rows == [["a"]]
+
+
+def test_user_defined_operator_is_refused(engine: PostgresEngine) -> None:
+    assert check("SELECT 1 === 1", "postgres").operators == ["==="]  # the parser cannot know what === is
+    with pytest.raises(GuardRefusal, match=r"operator public\.==="):
+        engine.run_sql("SELECT 1 === 1")
+    assert engine.run_sql("SELECT 1 = 1, 'a' || 'b', 'ab' LIKE 'a%'").rows == [[True, "ab", True]]
 
 
 def test_user_function_through_column_notation_is_refused(engine: PostgresEngine, canary_dsn: str) -> None:

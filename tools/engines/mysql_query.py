@@ -44,6 +44,7 @@ def run_guarded(engine: MySQLEngine, statement: GuardedStatement, *, max_rows: i
     started = time.monotonic()
     with engine.connection() as conn:
         _refuse_unqualified_secrets(conn, statement)
+        _refuse_backslash_ambiguity(conn, statement)
         columns = _fetch(conn, statement.sql, collector, limits.statement_timeout_ms)
     return QueryResult(
         engine="mysql", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
@@ -64,6 +65,20 @@ def _refuse_unqualified_secrets(conn: pymysql.connections.Connection[Any], state
         table = sorted(unqualified)[0]
         raise GuardRefusal(f"mysql.{table} {MYSQL_SECRET_TABLES[('mysql', table)]}; dbsage does not read secrets",
                            "read information_schema.USER_PRIVILEGES for accounts and privileges")
+
+
+def _refuse_backslash_ambiguity(conn: pymysql.connections.Connection[Any], statement: GuardedStatement) -> None:
+    # The guard reads backslashes in strings as escapes (MySQL's default). Under sql_mode NO_BACKSLASH_ESCAPES the
+    # server would end the string elsewhere and could see a different statement: refuse rather than guess.
+    if "\\" not in statement.sql:
+        return
+    with conn.cursor(pymysql.cursors.Cursor) as cur:
+        cur.execute("SELECT @@SESSION.sql_mode")
+        row = cur.fetchone()
+    if row and "NO_BACKSLASH_ESCAPES" in str(row[0]).upper():
+        raise GuardRefusal("the server's sql_mode has NO_BACKSLASH_ESCAPES, so it reads the backslashes in this "
+                           "statement differently from the guard",
+                           "write the statement without backslashes (use CHAR() or doubled quotes)")
 
 
 def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCollector, timeout_ms: int) -> list[str]:

@@ -46,7 +46,7 @@ def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows
     with engine.connection() as conn:
         with conn.cursor() as cur:
             _prepare(cur, limits.statement_timeout_ms)
-            _refuse_shadowed(cur, statement.functions)
+            _refuse_shadowed(cur, statement)
         columns = _fetch(conn, statement.sql, statement.kind, collector, limits.statement_timeout_ms)
     return QueryResult(
         engine="postgres", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
@@ -65,18 +65,24 @@ def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
     )
 
 
-def _refuse_shadowed(cur: psycopg.Cursor[Any], names: list[str]) -> None:
-    if not names:
-        return
-    sql = files("dbsage.tools").joinpath("sql", "postgres_shadowed_functions.sql").read_text(encoding="utf-8")
-    cur.execute(sql, {"names": names})
-    found = [f"{schema}.{name}()" for schema, name in cur.fetchall()]
+def _refuse_shadowed(cur: psycopg.Cursor[Any], statement: GuardedStatement) -> None:
+    """Refuse when a user-defined function or operator answers to a name the statement uses unqualified."""
+    found: list[str] = []
+    for sql_name, names, shown in (("functions", statement.functions, "{}.{}()"),
+                                   ("operators", statement.operators, "operator {}.{}")):
+        if names:
+            cur.execute(_sql(f"shadowed_{sql_name}"), {"names": names})
+            found += [shown.format(schema, name) for schema, name in cur.fetchall()]
     if found:
         raise GuardRefusal(
-            f"user-defined {', '.join(found)} on the search_path matches a name this statement calls; it would run "
+            f"user-defined {', '.join(found)} on the search_path matches a name this statement uses; it would run "
             "instead of a built-in (or through column notation), and dbsage runs built-in functions only",
-            "call the built-in as pg_catalog.<name>(), or drop/rename the user function",
+            "call the built-in as pg_catalog.<name>(), or drop/rename the user-defined one",
         )
+
+
+def _sql(name: str) -> str:
+    return files("dbsage.tools").joinpath("sql", f"postgres_{name}.sql").read_text(encoding="utf-8")
 
 
 def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCollector, timeout_ms: int) -> list[str]:

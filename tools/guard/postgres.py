@@ -7,6 +7,7 @@ plain or pg_catalog-qualified name, no secret catalogs, no user operators from o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,7 +131,8 @@ def check_postgres(sql: str) -> GuardedStatement:
     if isinstance(stmt, ast.VariableShowStmt):
         return GuardedStatement(sql=sql, engine="postgres", kind="show")
     if isinstance(stmt, ast.SelectStmt):
-        return GuardedStatement(sql=sql, engine="postgres", kind="select", functions=_check_tree(stmt, plan_only=False))
+        functions, operators = _check_tree(stmt, plan_only=False)
+        return GuardedStatement(sql=sql, engine="postgres", kind="select", functions=functions, operators=operators)
     if isinstance(stmt, ast.ExplainStmt):
         analyze = _analyze_requested(stmt)
         inner = stmt.query
@@ -142,18 +144,20 @@ def check_postgres(sql: str) -> GuardedStatement:
                 raise GuardRefusal(f"EXPLAIN ANALYZE executes the statement, and {reason}",
                                    "use EXPLAIN without ANALYZE to see the plan only")
             raise GuardRefusal(f"EXPLAIN of this statement is not allowed: {reason}", _HINT)
-        functions = _check_tree(inner, plan_only=not analyze)
+        functions, operators = _check_tree(inner, plan_only=not analyze)
         return GuardedStatement(sql=sql, engine="postgres", kind="explain", executes_inner=analyze,
-                                functions=functions)
+                                functions=functions, operators=operators)
     raise GuardRefusal(_statement_reason(stmt), _HINT)
 
 
+_OPERATOR_SYMBOL = re.compile(r"^[+\-*/<>=~!@#%^&|`?]+$")
 _WRITING = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
 
-def _check_tree(root: ast.Node, *, plan_only: bool) -> list[str]:
-    """Check every node under a statement; return the unqualified function names it calls."""
+def _check_tree(root: ast.Node, *, plan_only: bool) -> tuple[list[str], list[str]]:
+    """Check every node under a statement; return the unqualified function and operator names it uses."""
     called: set[str] = set()
+    operators: set[str] = set()
     for node in walk(root):
         if node is root:
             continue
@@ -163,11 +167,11 @@ def _check_tree(root: ast.Node, *, plan_only: bool) -> list[str]:
                                    "data-modifying CTEs write even inside a SELECT; " + _HINT)
         elif type(node).__name__.endswith("Stmt") and not isinstance(node, ast.SelectStmt):
             raise GuardRefusal(f"{_statement_reason(node)} (nested inside the query)", _HINT)
-        _check_node(node, called)
-    return sorted(called)
+        _check_node(node, called, operators)
+    return sorted(called), sorted(operators)
 
 
-def _check_node(node: ast.Node, called: set[str]) -> None:
+def _check_node(node: ast.Node, called: set[str], operators: set[str]) -> None:
     if isinstance(node, ast.IntoClause):
         raise GuardRefusal("SELECT … INTO creates a table", "drop the INTO clause")
     if isinstance(node, ast.LockingClause):
@@ -183,7 +187,10 @@ def _check_node(node: ast.Node, called: set[str]) -> None:
     elif isinstance(node, ast.RangeVar):
         _check_relation(node)
     elif isinstance(node, ast.A_Expr):
-        _check_operator(_names(node.name))
+        name = _names(node.name)
+        _check_operator(name)
+        if len(name) == 1 and _OPERATOR_SYMBOL.match(name[0]):
+            operators.add(name[0])  # the executor refuses it if a user-defined operator of that name exists
     elif isinstance(node, ast.ColumnRef):
         parts = _names(node.fields)
         _check_column_notation(parts)

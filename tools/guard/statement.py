@@ -23,4 +23,5 @@ class GuardedStatement(BaseModel):
     kind: str = Field(description="select, explain, show, describe, analyze")
     executes_inner: bool = Field(False, description="True for EXPLAIN ANALYZE / MariaDB ANALYZE: the inner query runs")
     functions: list[str] = Field(default_factory=list)
+    operators: list[str] = Field(default_factory=list, description="unqualified operator names (PostgreSQL)")
     relations: list[str] = Field(default_factory=list, description="tables/views read, as written (lower case)")
