@@ -20,7 +20,8 @@ from dbsage.tools.schema import SchemaSnapshot
 
 Progress = Callable[[str], None]
 MAX_CANDIDATES = 200
-MIN_GAIN_SHARE = 0.001  # an index must save at least 0.1% of the workload's cost to be worth its writes
+MIN_GAIN_SHARE = 0.001  # an index must save at least 0.1% of the workload's remaining cost to be worth its writes
+MIN_STATEMENT_GAIN = 0.02  # ... and make at least one statement 2% cheaper on its own
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _base_report(run: _Run) -> AdviceReport:
 
 def _solo_gains(run: _Run, relevant: dict[IndexCandidate, frozenset[str]], deadline: float) -> dict[IndexCandidate,
                                                                                                      float]:
-    """Each candidate alone; those that save nothing are dropped before the search."""
+    """Each candidate alone: the weighted cost it saves, or 0 when it lowers no statement by MIN_STATEMENT_GAIN."""
     gains: dict[IndexCandidate, float] = {}
     empty: frozenset[IndexCandidate] = frozenset()
     for number, candidate in enumerate(relevant, start=1):
@@ -135,10 +136,12 @@ def _solo_gains(run: _Run, relevant: dict[IndexCandidate, frozenset[str]], deadl
             break
         if number % 25 == 0:
             run.progress(f"costing candidates alone: {number}/{len(relevant)}")
-        gains[candidate] = sum(
-            run.weights[q] * (run.backend.cost(q, empty) - run.backend.cost(q, frozenset({candidate})))
-            for q in relevant[candidate]
-        )
+        saved, useful = 0.0, False
+        for q in relevant[candidate]:
+            before, after = run.backend.cost(q, empty), run.backend.cost(q, frozenset({candidate}))
+            saved += run.weights[q] * (before - after)
+            useful = useful or (before - after) > MIN_STATEMENT_GAIN * before
+        gains[candidate] = saved if useful else 0.0
     return gains
 
 
@@ -147,14 +150,12 @@ def _verified(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceRep
     report.candidates_considered = len(suggested)
     relevant = {c: qs for c, qs in _relevance(run, suggested).items() if qs}
     deadline = run.started + run.options.max_seconds
-    total_before = sum(run.weights[q] * item.base.total for q, item in run.admitted.items())
-    min_gain = total_before * MIN_GAIN_SHARE
     solo = _solo_gains(run, relevant, deadline)
-    keep = sorted((c for c, g in solo.items() if g > min_gain), key=lambda c: -solo[c])[:MAX_CANDIDATES]
+    keep = sorted((c for c, g in solo.items() if g > 0), key=lambda c: -solo[c])[:MAX_CANDIDATES]
     sizes = {c: run.backend.index_size(c) for c in keep}
     space = SearchSpace(weights=run.weights, relevant={c: relevant[c] for c in keep}, sizes=sizes,
                         budget_bytes=run.options.budget_bytes, max_indexes=run.options.max_indexes,
-                        deadline=deadline, min_gain=min_gain)
+                        deadline=deadline, min_gain_share=MIN_GAIN_SHARE)
     run.progress(f"searching {len(keep)} useful candidates")
     result = IndexSearch(space, run.backend, run.progress).run({c: solo[c] for c in keep})
     report.timed_out = result.timed_out or len(solo) < len(relevant)

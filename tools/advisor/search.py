@@ -34,7 +34,7 @@ class SearchSpace:
     budget_bytes: int | None = None
     max_indexes: int | None = None
     deadline: float = float("inf")
-    min_gain: float = 0.0
+    min_gain_share: float = 0.0  # an index must save this share of the workload's *current* cost
 
 
 @dataclass
@@ -72,6 +72,10 @@ class IndexSearch:
         return sum(self.space.weights[q] * (self.statement_cost(q, before) - self.statement_cost(q, after))
                    for q in touched)
 
+    def threshold(self, chosen: frozenset[IndexCandidate]) -> float:
+        """Relative to the cost left: once a huge statement is fixed, the rest of the workload still counts."""
+        return self.space.min_gain_share * self.total(chosen)
+
     # -- constraints -----------------------------------------------------------------------------------------------
 
     def size(self, chosen: frozenset[IndexCandidate]) -> int:
@@ -96,6 +100,7 @@ class IndexSearch:
             if candidate not in chosen:
                 queue.append((-float("inf"), next(self._tick), candidate))
         heapq.heapify(queue)
+        min_gain = self.threshold(chosen)
         while queue and not self.out_of_time():
             _, _, candidate = heapq.heappop(queue)
             grown = chosen | {candidate}
@@ -106,9 +111,10 @@ class IndexSearch:
             if queue and score < -queue[0][0]:
                 heapq.heappush(queue, (-score, next(self._tick), candidate))
                 continue
-            if gain <= self.space.min_gain:
+            if gain <= min_gain:
                 continue
             chosen = grown
+            min_gain = self.threshold(chosen)
             self.progress(f"chose {candidate.name} (saves {gain:,.0f}); {len(chosen)} chosen")
         return chosen
 
@@ -120,7 +126,7 @@ class IndexSearch:
             if self.out_of_time():
                 break
             without = chosen - {candidate}
-            if -self.delta(chosen, without) <= self.space.min_gain:
+            if -self.delta(chosen, without) <= self.threshold(chosen):
                 chosen = without
                 self.progress(f"dropped {candidate.name}: the other indexes cover it")
         return chosen
@@ -132,7 +138,7 @@ class IndexSearch:
                 continue
             rivals = sorted((c for c in solo if c not in chosen and c.table_key == current.table_key),
                             key=lambda c: -solo[c])[:8]
-            best, best_gain = None, self.space.min_gain
+            best, best_gain = None, self.threshold(chosen)
             for rival in rivals:
                 trial = (chosen - {current}) | {rival}
                 if self.fits(trial):

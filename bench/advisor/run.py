@@ -1,0 +1,300 @@
+"""Advisor benchmark: dbsage vs one-index-per-predicate-column vs postgres-mcp's index tuning, in the same run.
+
+    .venv/bin/python bench/advisor/run.py            # see bench/README.md
+
+Workloads: TPC-H SF1 (22 queries), an OLTP workload on the same schema (bench/advisor/oltp.sql) and the demo app's
+queries (tools/demo/workload.sql, on a throwaway cluster). Budgets: 25 %, 50 %, 100 % of the data size.
+Every index set is scored by the same referee: the sum of the planner's costs over the workload with that set created
+as hypothetical indexes (hypopg), so no tool is judged by its own arithmetic. The OLTP set is then built for real and
+timed with EXPLAIN ANALYZE (median of 3), to check the estimated gains are real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from tpch_setup import data_size, load, tpch_queries  # noqa: E402
+
+from dbsage.tools.advisor.access import analyze  # noqa: E402
+from dbsage.tools.advisor.advisor import AdviseOptions, advise, schema_map  # noqa: E402
+from dbsage.tools.advisor.workload import WorkloadStatement, split_statements  # noqa: E402
+from dbsage.tools.engines import connect  # noqa: E402
+from dbsage.tools.engines.base import SessionLimits  # noqa: E402
+from dbsage.tools.engines.postgres import PostgresEngine  # noqa: E402
+from dbsage.tools.targets import resolve  # noqa: E402
+
+BUDGETS = (0.25, 0.50, 1.00)
+PGMCP_PYTHON = ROOT / "bench" / ".venv-pgmcp" / "bin" / "python"
+_NAME = re.compile(r"CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(IF\s+NOT\s+EXISTS\s+)?(\S+\s+)?ON\s", re.I)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the referee ------------------------------------------------------------------------------------------------------
+
+def referee(dsn: str, queries: list[tuple[str, str]], definitions: list[str]) -> dict[str, Any]:
+    """Planner cost of every query with exactly these hypothetical indexes; total hypothetical size."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '30s'")
+        conn.execute("SELECT hypopg_reset()")
+        size = 0
+        for definition in definitions:
+            anonymous = _NAME.sub("CREATE INDEX ON ", definition.rstrip(";"))
+            oid = conn.execute("SELECT indexrelid FROM hypopg_create_index(%s)", (anonymous,)).fetchone()[0]
+            size += int(conn.execute("SELECT hypopg_relation_size(%s)", (oid,)).fetchone()[0])
+        costs = {}
+        for name, sql in queries:
+            plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
+            costs[name] = float(plan[0]["Plan"]["Total Cost"])
+        conn.execute("SELECT hypopg_reset()")
+    return {"total": sum(costs.values()), "costs": costs, "size_bytes": size, "indexes": len(definitions)}
+
+
+# -- the three advisors -----------------------------------------------------------------------------------------------
+
+def run_dbsage(dsn: str, queries: list[tuple[str, str]], budget: int | None, max_seconds: float) -> dict[str, Any]:
+    engine = connect(resolve(dsn), SessionLimits(statement_timeout_ms=30_000, idle_in_transaction_timeout_ms=60_000))
+    assert isinstance(engine, PostgresEngine)
+    statements = [WorkloadStatement(id=name, sql=sql) for name, sql in queries]
+    try:
+        started = time.monotonic()
+        schema = engine.introspect()
+        with engine.what_if() as backend:
+            report = advise(backend, schema, statements, AdviseOptions(budget_bytes=budget, max_seconds=max_seconds))
+        seconds = time.monotonic() - started
+    finally:
+        engine.close()
+    return {"seconds": seconds, "definitions": [r.create_sql for r in report.recommendations],
+            "skipped": [s.statement_id for s in report.skipped], "timed_out": report.timed_out,
+            "estimated_reduction": report.reduction}
+
+
+def run_single_column(dsn: str, queries: list[tuple[str, str]]) -> dict[str, Any]:
+    """Baseline (a): one single-column B-tree per column in an equality, range or join predicate."""
+    engine = connect(resolve(dsn))
+    started = time.monotonic()
+    try:
+        mapping = schema_map(engine.introspect())
+    finally:
+        engine.close()
+    columns: set[tuple[str, str, str]] = set()
+    for _, sql in queries:
+        for access in analyze(sql, mapping):
+            for key in access.equality + access.ranges + access.joins:
+                if not key.expression:
+                    columns.add((access.schema_name, access.table, key.sql))
+    definitions = [f"CREATE INDEX ON {s}.{t} ({c})" for s, t, c in sorted(columns)]
+    return {"seconds": time.monotonic() - started, "definitions": definitions, "skipped": [], "timed_out": False}
+
+
+def _pgmcp_call(dsn: str, queries: list[str], budget: int | None, max_seconds: float) -> dict[str, Any]:
+    request = {"dsn": dsn, "queries": queries, "max_seconds": max_seconds,
+               "budget_mb": max(1, budget // (1024 * 1024)) if budget else None}
+    done = subprocess.run([str(PGMCP_PYTHON), str(HERE / "pgmcp_driver.py")], input=json.dumps(request),
+                          capture_output=True, text=True, timeout=max_seconds * 4 + 120)
+    if done.returncode != 0:
+        return {"error": " ".join(done.stderr.strip().splitlines()[-1:]), "indexes": [], "seconds": None}
+    return dict(json.loads(done.stdout))
+
+
+_ANALYSABLE: dict[tuple[str, ...], list[str]] = {}
+
+
+def _analysable(dsn: str, queries: list[tuple[str, str]]) -> list[str]:
+    """The queries postgres-mcp can analyse one by one (one failing query aborts its whole workload analysis)."""
+    key = tuple(name for name, _ in queries)
+    if key not in _ANALYSABLE:
+        _ANALYSABLE[key] = [name for name, sql in queries if not _pgmcp_call(dsn, [sql], None, 10).get("error")]
+    return _ANALYSABLE[key]
+
+
+def run_pgmcp(dsn: str, queries: list[tuple[str, str]], budget: int | None, max_seconds: float) -> dict[str, Any]:
+    """Baseline (b): postgres-mcp 0.3.0's DatabaseTuningAdvisor, in its own Python 3.12 venv.
+
+    When it fails on the whole workload, it is run again on the queries it can analyse, and that is reported.
+    """
+    if not PGMCP_PYTHON.exists():
+        return {"error": f"{PGMCP_PYTHON} missing: see bench/README.md", "definitions": [], "seconds": None}
+    answer = _pgmcp_call(dsn, [sql for _, sql in queries], budget, max_seconds)
+    note = None
+    if answer.get("error"):
+        first_error = answer["error"]
+        usable = _analysable(dsn, queries)
+        note = (f"failed on the whole workload ({first_error}); rerun on the {len(usable)}/{len(queries)} queries "
+                "it can analyse")
+        answer = _pgmcp_call(dsn, [sql for name, sql in queries if name in usable], budget, max_seconds)
+        answer["seconds"] = answer.get("seconds")
+    return {"seconds": answer.get("seconds"), "definitions": [i["definition"] for i in answer["indexes"]],
+            "error": answer.get("error"), "note": note, "timed_out": None}
+
+
+# -- workloads --------------------------------------------------------------------------------------------------------
+
+def oltp_queries() -> list[tuple[str, str]]:
+    text = (HERE / "oltp.sql").read_text(encoding="utf-8")
+    return [(f"oltp-{n:02d}", sql) for n, sql in enumerate(split_statements(text), start=1)]
+
+
+def compare(dsn: str, queries: list[tuple[str, str]], data_bytes: int, max_seconds: float) -> list[dict[str, Any]]:
+    base = referee(dsn, queries, [])
+    rows = []
+    single = run_single_column(dsn, queries)
+    single_score = referee(dsn, queries, single["definitions"])
+    for share in BUDGETS:
+        budget = int(data_bytes * share)
+        row: dict[str, Any] = {"budget_share": share, "budget_bytes": budget, "cost_before": base["total"]}
+        for name, result in (("dbsage", run_dbsage(dsn, queries, budget, max_seconds)),
+                             ("single_column", single),
+                             ("postgres_mcp", run_pgmcp(dsn, queries, budget, max_seconds))):
+            score = single_score if name == "single_column" else referee(dsn, queries, result["definitions"])
+            row[name] = {**result, "cost_after": score["total"], "size_bytes": score["size_bytes"],
+                         "reduction": 1 - score["total"] / base["total"], "costs": score["costs"],
+                         "mean_query_reduction": statistics.mean(
+                             1 - score["costs"][q] / base["costs"][q] for q in base["costs"] if base["costs"][q]),
+                         "over_budget": score["size_bytes"] > budget}
+            log(f"  {share:.0%} {name}: −{row[name]['reduction']:.1%} (per query −"
+                f"{row[name]['mean_query_reduction']:.1%}) in {result.get('seconds') or 0:.1f}s, "
+                f"{score['indexes']} indexes, {score['size_bytes'] / 2**20:.0f} MB")
+        pgmcp_size = row["postgres_mcp"]["size_bytes"]
+        if pgmcp_size > budget:  # compare at the storage postgres-mcp really used, too
+            same = run_dbsage(dsn, queries, pgmcp_size, max_seconds)
+            score = referee(dsn, queries, same["definitions"])
+            row["dbsage_at_pgmcp_size"] = {**same, "cost_after": score["total"], "size_bytes": score["size_bytes"],
+                                           "reduction": 1 - score["total"] / base["total"]}
+            log(f"  dbsage at postgres-mcp's {pgmcp_size / 2**20:.0f} MB: −{1 - score['total'] / base['total']:.1%}")
+        row["base_costs"] = base["costs"]
+        rows.append(row)
+    return rows
+
+
+# -- validation with real indexes -------------------------------------------------------------------------------------
+
+def timed(conn: psycopg.Connection[Any], sql: str, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").fetchone()[0]
+        times.append(float(plan[0]["Execution Time"]))
+    return statistics.median(times)
+
+
+def validate(dsn: str, queries: list[tuple[str, str]], definitions: list[str]) -> dict[str, Any]:
+    """Build the recommended indexes for real, time every query before and after (median of 3), drop them again."""
+    names = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '10min'")
+        before = {name: timed(conn, sql) for name, sql in queries}
+        try:
+            for number, definition in enumerate(definitions):
+                name = f"bench_validate_{number}"
+                real = _NAME.sub(f"CREATE INDEX {name} ON ", definition.rstrip(";"))
+                log(f"  building {real}")
+                conn.execute(real)
+                names.append(name)
+            conn.execute("ANALYZE")
+            after = {name: timed(conn, sql) for name, sql in queries}
+        finally:
+            for name in names:
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
+    return {"before_ms": before, "after_ms": after, "total_before_ms": sum(before.values()),
+            "total_after_ms": sum(after.values())}
+
+
+# -- the demo database ------------------------------------------------------------------------------------------------
+
+def demo(max_seconds: float) -> list[dict[str, Any]]:
+    from conftest import with_database
+
+    from dbsage.tools.demo import DEMO_DATABASE
+    from dbsage.tools.demo.scale import parse_scale
+    from dbsage.tools.demo.workload import workload
+    from dbsage.tools.engines.postgres_demo import DemoLoader
+    from servers import postgres_cluster
+
+    with postgres_cluster() as admin:
+        DemoLoader(admin).ensure(parse_scale("small"))
+        dsn = with_database(admin, DEMO_DATABASE)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+            conn.execute("CHECKPOINT")
+            conn.execute("VACUUM ANALYZE")
+            row = conn.execute("SELECT sum(pg_table_size(oid)) FROM pg_class WHERE relkind = 'r' AND "
+                               "relnamespace = 'public'::regnamespace").fetchone()
+        queries = [(q.name, q.sql) for q in workload()]
+        return compare(dsn, queries, int(row[0]), max_seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/dbsage_bench_tpch")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit for dbsage and postgres-mcp")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "advisor.json")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["tpch", "oltp", "demo", "validate"])
+    args = parser.parse_args()
+    with psycopg.connect(args.dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+    load(args.dsn)
+    size = data_size(args.dsn)
+    results: dict[str, Any] = {"data_bytes": size, "max_seconds": args.max_seconds}
+    oltp = oltp_queries()
+    for name, queries in (("tpch", tpch_queries()), ("oltp", oltp)):
+        if name not in args.skip:
+            log(f"{name}: {len(queries)} queries, data {size / 2**20:.0f} MB")
+            results[name] = compare(args.dsn, queries, size, args.max_seconds)
+    if "demo" not in args.skip:
+        log("demo workload")
+        results["demo"] = demo(args.max_seconds)
+    if "validate" not in args.skip and "oltp" in results:
+        log("validating the OLTP recommendation (100% budget) with real indexes")
+        results["validation"] = validate(args.dsn, oltp, results["oltp"][-1]["dbsage"]["definitions"])
+        results["validation"]["estimated_reduction"] = results["oltp"][-1]["dbsage"]["reduction"]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str))
+    print(markdown(results))
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = ["| workload | budget | dbsage | single-column per predicate | postgres-mcp 0.3.0 |",
+             "| --- | --- | --- | --- | --- |"]
+    for workload in ("tpch", "oltp", "demo"):
+        for row in results.get(workload, []):
+            cells = []
+            for name in ("dbsage", "single_column", "postgres_mcp"):
+                r = row[name]
+                over = " (over budget)" if r.get("over_budget") else ""
+                seconds = f"{r['seconds']:.1f} s" if r.get("seconds") is not None else "—"
+                error = f" error: {r['error']}" if r.get("error") else (" ¹" if r.get("note") else "")
+                cells.append(f"−{r['reduction']:.1%} (−{r['mean_query_reduction']:.0%}/query) · {seconds} · "
+                             f"{r['size_bytes'] / 2**20:,.0f} MB{over}{error}")
+            same = row.get("dbsage_at_pgmcp_size")
+            if same:
+                cells[2] += f"; dbsage at that size: −{same['reduction']:.1%}"
+            lines.append(f"| {workload} | {row['budget_share']:.0%} ({row['budget_bytes'] / 2**20:,.0f} MB) | "
+                         + " | ".join(cells) + " |")
+    validation = results.get("validation")
+    if validation:
+        lines.append("")
+        lines.append(f"OLTP with real indexes: {validation['total_before_ms']:.1f} ms → "
+                     f"{validation['total_after_ms']:.1f} ms (median of 3 per query); planner estimate "
+                     f"−{validation['estimated_reduction']:.1%}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
