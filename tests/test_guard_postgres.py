@@ -241,3 +241,31 @@ def test_explain_analyze_of_a_select_runs_and_says_so(engine: PostgresEngine) ->
     assert result.executes_inner and result.kind == "explain"
     plan = result.rows[0][0][0]
     assert plan["Plan"]["Actual Rows"] == 1
+
+
+def test_least_privilege_role_alone_stops_what_a_read_only_transaction_lets_through(engine: PostgresEngine,
+                                                                                     canary_dsn: str) -> None:
+    from urllib.parse import urlsplit
+
+    from dbsage.tools.engines.postgres import read_only_role_sql
+
+    parts = urlsplit(canary_dsn)
+    database = parts.path.lstrip("/")
+    with psycopg.connect(canary_dsn, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS dbsage_ro_guard")
+        conn.execute(read_only_role_sql(database, ["public"], role="dbsage_ro_guard"))  # docs/security.md's SQL
+    victim = psycopg.connect(canary_dsn)  # a superuser session
+    least_dsn = parts._replace(netloc=f"dbsage_ro_guard@{parts.hostname}:{parts.port}").geturl()
+    least = connect(resolve(least_dsn), LIMITS)
+    try:
+        assert least.run_sql("SELECT count(*) FROM canary").rows == [[3]]  # what a DBA needs still works
+        assert least.run_sql("SELECT count(*) >= 0 FROM pg_stat_statements").rows == [[True]]
+        for sql, denial in ((f"SELECT pg_terminate_backend({victim.info.backend_pid})", "superuser"),
+                            ("SELECT pg_read_file('postgresql.conf')", "permission denied"),
+                            ("SELECT * FROM pg_authid", "permission denied")):
+            with pytest.raises(DatabaseError, match=denial):  # parse layer bypassed; the login itself refuses
+                run_guarded(least, GuardedStatement(sql=sql, engine="postgres", kind="bypass"))
+        assert victim.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        least.close()
+        victim.close()
