@@ -236,6 +236,10 @@ PG_REFUSED: list[tuple[str, str]] = [
     ("SELECT * FROM pg_file_settings", "configuration files"),
     ("SELECT a.rolname FROM pg_roles a JOIN pg_authid b ON a.oid = b.oid", "password hashes"),
     ("EXPLAIN SELECT * FROM pg_shadow", "password hashes"),
+    ("SELECT * FROM information_schema.user_mapping_options", "credentials"),
+    ("SELECT umoptions FROM information_schema._pg_user_mappings", "credentials"),
+    ("SELECT 1 WHERE 1 OPERATOR(public.===) ANY (SELECT 1)", "user-defined operator"),
+    ("SELECT g FROM generate_series(1, 3) g ORDER BY g USING OPERATOR(public.<)", "user-defined operator"),
 ]
 
 PG_HARMLESS: list[str] = [
@@ -342,7 +346,10 @@ MYSQL_REFUSED: list[tuple[str, str]] = [
     ("SELECT 1 /*M!100000 , SLEEP(5) */", "executed by MySQL"),
     ("SELECT * FROM canary /*!99999 FOR UPDATE */", "executed by MySQL"),
     ("SELECT * FROM canary\n/*!40101 INTO OUTFILE '/tmp/x' */", "executed by MySQL"),
-    ("SELECT 1 --1, SLEEP(5)", "SLEEP()"),  # `--` without a space is not a comment to MySQL
+    ("SELECT 1 --1, SLEEP(5)", "SLEEP()"),
+    ("SELECT /*+ MAX_EXECUTION_TIME(100000) */ 1", "optimizer hints"),
+    ("SELECT /*+ SET_VAR(max_statement_time=0) */ COUNT(*) FROM canary", "optimizer hints"),
+    ("SELECT {db}.lower('A')", "stored function"),  # `--` without a space is not a comment to MySQL
     ("SELECT 1 /* /* */, SLEEP(5) /* */", "SLEEP()"),  # MySQL comments do not nest
     ("", "no statement"),
     ("-- just a comment", "no statement"),

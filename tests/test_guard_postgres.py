@@ -214,8 +214,10 @@ def test_shadowing_overload_is_refused(engine: PostgresEngine) -> None:
 
 def test_user_defined_operator_is_refused(engine: PostgresEngine) -> None:
     assert check("SELECT 1 === 1", "postgres").operators == ["==="]  # the parser cannot know what === is
-    with pytest.raises(GuardRefusal, match=r"operator public\.==="):
-        engine.run_sql("SELECT 1 === 1")
+    for sql in ("SELECT 1 === 1", "SELECT 1 WHERE 1 === ANY (SELECT 1)",
+                "SELECT g FROM generate_series(1, 3) g ORDER BY g USING ==="):
+        with pytest.raises(GuardRefusal, match=r"operator public\.==="):
+            engine.run_sql(sql)
     assert engine.run_sql("SELECT 1 = 1, 'a' || 'b', 'ab' LIKE 'a%'").rows == [[True, "ab", True]]
 
 
@@ -269,3 +271,10 @@ def test_least_privilege_role_alone_stops_what_a_read_only_transaction_lets_thro
     finally:
         least.close()
         victim.close()
+
+
+def test_recognisable_secrets_in_results_are_masked(engine: PostgresEngine) -> None:
+    result = engine.run_sql("SELECT 'postgresql://app:hunter2@db.internal/app' AS dsn, "
+                            "'host=primary user=rep password=s3cret' AS conninfo, 'plain text' AS other")
+    assert result.rows == [["postgresql://app:***@db.internal/app", "host=primary user=rep password=***",
+                            "plain text"]]

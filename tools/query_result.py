@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from dbsage.tools.redact import redact
+
 
 class QueryResult(BaseModel):
     """Rows of one guarded statement. At most `max_rows` rows and about `max_bytes` bytes ever reach a front end."""
@@ -26,8 +28,10 @@ class QueryResult(BaseModel):
 
 
 def jsonable(value: Any) -> Any:
-    """A driver value as plain JSON data (text for what JSON has no type for)."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """A driver value as plain JSON data (text for what JSON has no type for), with recognisable secrets masked."""
+    if isinstance(value, str):
+        return redact(value)  # query texts and settings (primary_conninfo, …) may carry passwords
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else str(value)

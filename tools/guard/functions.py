@@ -187,6 +187,13 @@ PG_SECRET_RELATIONS: dict[str, str] = {
     "pg_ident_file_mappings": "reads the server's pg_ident.conf",
 }
 
+# information_schema views that show the same secrets to a superuser or the mapped user.
+PG_SECRET_INFORMATION_SCHEMA: dict[str, str] = {
+    "user_mapping_options": "shows foreign-server credentials",
+    "_pg_user_mappings": "shows foreign-server credentials",
+}
+PG_SECRET_RELATIONS.update(PG_SECRET_INFORMATION_SCHEMA)  # unqualified, too: information_schema may be on the path
+
 # TABLESAMPLE methods: functions too, so they are allow-listed like any other call.
 PG_TABLESAMPLE_METHODS = _names("bernoulli system system_rows system_time")
 

@@ -25,6 +25,7 @@ _HINT = "dbsage runs one read-only statement: SELECT, EXPLAIN, DESCRIBE or SHOW"
 
 _PRESCAN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/\*[M]?!", re.I), "/*! … */ comments are executed by MySQL/MariaDB; the guard refuses hidden code"),
+    (re.compile(r"/\*\+"), "optimizer hints (/*+ … */) can override dbsage's limits (MAX_EXECUTION_TIME, SET_VAR)"),
     (re.compile(r"\bINTO\s+(OUTFILE|DUMPFILE)\b", re.I), "SELECT … INTO OUTFILE/DUMPFILE writes server files"),
     (re.compile(r"\bINTO\s+@", re.I), "SELECT … INTO @variable changes session state"),
     (re.compile(r"\bFOR\s+(UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b", re.I),

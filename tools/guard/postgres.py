@@ -18,6 +18,7 @@ from dbsage.tools.errors import GuardRefusal
 from dbsage.tools.guard.functions import (
     PG_REASON_PREFIXES,
     PG_REASONS,
+    PG_SECRET_INFORMATION_SCHEMA,
     PG_SECRET_RELATIONS,
     PG_TABLESAMPLE_METHODS,
     pg_function_verdict,
@@ -186,8 +187,9 @@ def _check_node(node: ast.Node, called: set[str], operators: set[str]) -> None:
                                "use BERNOULLI or SYSTEM")
     elif isinstance(node, ast.RangeVar):
         _check_relation(node)
-    elif isinstance(node, ast.A_Expr):
-        name = _names(node.name)
+    elif isinstance(node, ast.A_Expr | ast.SubLink | ast.SortBy):
+        # `a op b`, `a op ANY (SELECT …)`, `ORDER BY a USING op`: each names an operator, i.e. a function
+        name = _names(getattr(node, "name", None) or getattr(node, "operName", None) or getattr(node, "useOp", None))
         _check_operator(name)
         if len(name) == 1 and _OPERATOR_SYMBOL.match(name[0]):
             operators.add(name[0])  # the executor refuses it if a user-defined operator of that name exists
@@ -212,8 +214,9 @@ def _check_function(parts: list[str]) -> list[str]:
 
 
 def _check_relation(node: ast.RangeVar) -> None:
-    if node.schemaname in (None, "pg_catalog") and node.relname in PG_SECRET_RELATIONS:
-        raise GuardRefusal(f"{node.relname} {PG_SECRET_RELATIONS[node.relname]}; dbsage does not read secrets",
+    secrets = PG_SECRET_INFORMATION_SCHEMA if node.schemaname == "information_schema" else PG_SECRET_RELATIONS
+    if node.schemaname in (None, "pg_catalog", "information_schema") and node.relname in secrets:
+        raise GuardRefusal(f"{node.relname} {secrets[node.relname]}; dbsage does not read secrets",
                            "use pg_roles / pg_stats, which hide secrets")
 
 
