@@ -109,3 +109,20 @@ async def test_stdio_server_started_by_the_cli(dsn: str, tmp_path: Path) -> None
         listed = await client.call_tool("list_objects", {})
     assert {"list_objects", "describe_object", "ask"} <= names
     assert [o["name"] for o in listed.structured_content["objects"]] == ["public.orders"]
+
+
+async def test_ask_uses_the_configured_model(server, monkeypatch) -> None:
+    from fakes_llm import Reply, openai_stub
+
+    def answer(body):
+        tool = next(m["content"] for m in body["messages"] if m["role"] == "tool")
+        return Reply(content="orders: " + ("≈5000 rows" if "≈5000 rows" in tool else "unknown size"))
+
+    with openai_stub([Reply(tool_calls=[("describe_object", {"name": "orders"})]), answer]) as stub:
+        monkeypatch.setenv("DBSAGE_MODEL", "stub-model")
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        async with Client(server) as client:
+            asked = await client.call_tool("ask", {"question": "how big is orders?"})
+    result = asked.structured_content
+    assert (result["mode"], result["answer"]) == ("model", "orders: ≈5000 rows")
+    assert [c["tool"] for c in result["tool_calls"]] == ["describe_object"]
