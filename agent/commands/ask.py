@@ -25,10 +25,13 @@ def ask_command(
     """Ask one question (e.g. "why is this query slow: SELECT …"); with a model configured it is conversational."""
     from dbsage.agent.ask import answer_question
     from dbsage.agent.toolbox import ToolContext
+    from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        text = sys.stdin.read() if question == "-" else question
+        text = (sys.stdin.read() if question == "-" else question).strip()
+        if not text:
+            raise UsageError("no question to answer", 'pass one, e.g. dbsage ask "what is slow?"')
         ctx = ToolContext(resolve(db), origin="agent")
         streamed: list[str] = []
 
