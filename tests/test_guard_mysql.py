@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pymysql
 import pytest
-from guard_cases import MYSQL_HARMLESS, MYSQL_LEGIT, MYSQL_REFUSED, fill
+from guard_cases import MYSQL_HARMLESS, MYSQL_LEGIT, MYSQL_LEGIT_EXPRESSIONS, MYSQL_REFUSED, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.mysql import MySQLEngine
@@ -85,6 +85,22 @@ def test_parse_layer_refuses_with_a_reason(sql: str, reason: str) -> None:
 def test_legitimate_dba_queries_run(engine: MySQLEngine, sql: str) -> None:
     result = engine.run_sql(fill(sql))
     assert result.columns, sql
+
+
+MYSQL_ONLY = {"ANY_VALUE(1)"}  # MySQL built-ins MariaDB lacks: the guard allows them, MariaDB says it has none
+
+
+def test_everyday_expressions_pass_the_guard_and_run(engine: MySQLEngine) -> None:
+    failures = {}
+    for expression in MYSQL_LEGIT_EXPRESSIONS:
+        sql = f"SELECT {expression} FROM information_schema.TABLES"
+        try:
+            check(sql, "mysql")
+            if expression not in MYSQL_ONLY:
+                engine.run_sql(sql, max_rows=1)
+        except (GuardRefusal, DatabaseError) as exc:
+            failures[expression] = str(exc)
+    assert failures == {}
 
 
 def test_statement_kinds() -> None:

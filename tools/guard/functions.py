@@ -67,7 +67,7 @@ PG_SAFE = _names("""
     inet_server_port pg_backend_pid pg_blocking_pids pg_safe_snapshot_blocking_pids pg_conf_load_time
     pg_current_logfile pg_my_temp_schema pg_is_other_temp_schema pg_jit_available pg_listening_channels
     pg_notification_queue_usage pg_postmaster_start_time pg_trigger_depth
-    row_security_active acldefault aclexplode makeaclitem
+    row_security_active acldefault aclexplode makeaclitem pg_collation_for
     pg_collation_is_visible pg_conversion_is_visible pg_function_is_visible pg_opclass_is_visible
     pg_operator_is_visible pg_opfamily_is_visible pg_statistics_obj_is_visible pg_table_is_visible
     pg_ts_config_is_visible pg_ts_dict_is_visible pg_ts_parser_is_visible pg_ts_template_is_visible
@@ -229,7 +229,7 @@ MYSQL_SAFE = _names("""
     avg bit_and bit_or bit_xor count group_concat json_arrayagg json_objectagg max min std stddev stddev_pop
     stddev_samp sum var_pop var_samp variance
     row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value median
-    percentile_cont percentile_disc
+    percentile_cont percentile_disc any_value
     if ifnull isnull nullif coalesce greatest least interval case
     cast convert binary collation charset coercibility
     json_array json_array_append json_array_insert json_compact json_contains json_contains_path json_depth

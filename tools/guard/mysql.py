@@ -167,12 +167,22 @@ def _check_function(node: exp.Func) -> str:
         if reason is not None:
             raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only")
         return name
-    # A typed node is a built-in sqlglot recognised; still refuse the dangerous ones by any of their names.
-    names = [n.lower() for n in type(node).sql_names()] or [type(node).__name__.lower()]
-    for name in names:
+    # A typed node is a function sqlglot knows from *some* dialect. MySQL resolves a name it has no built-in for to a
+    # stored function, so the name MySQL will see (as sqlglot writes it back for MySQL) must be on the allow-list too.
+    for name in [n.lower() for n in type(node).sql_names()]:
         if name in MYSQL_REASONS:
             raise GuardRefusal(f"{name.upper()}() {MYSQL_REASONS[name]}; dbsage is read-only")
-    return names[0]
+    call = _CALL.match(node.sql(dialect="mysql"))
+    if call is None:  # written as syntax, not a call: CASE, x IS NULL, a AND b, INTERVAL …
+        return type(node).__name__.lower()
+    name = call.group(1).lower()
+    reason = mysql_function_verdict(name)
+    if reason is not None:
+        raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only")
+    return name
+
+
+_CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def _check_table(node: exp.Table) -> None:
