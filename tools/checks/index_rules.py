@@ -78,14 +78,18 @@ def _prefix_of(short: dict[str, Any], long: dict[str, Any]) -> bool:
 
 def redundant_drops(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(index to drop, longer index whose leading columns cover it): never a unique or constraint index."""
-    valid = [i for i in facts.get("indexes", []) if i["is_valid"]]
+    by_table: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for index in facts.get("indexes", []):
+        if index["is_valid"]:
+            by_table[index["table_oid"]].append(index)
     pairs = []
-    for short in valid:
-        if short["is_unique"] or short["backs_constraint"]:
-            continue
-        cover = next((long for long in valid if long is not short and _prefix_of(short, long)), None)
-        if cover is not None:
-            pairs.append((short, cover))
+    for siblings in by_table.values():
+        for short in siblings:
+            if short["is_unique"] or short["backs_constraint"]:
+                continue
+            cover = next((long for long in siblings if long is not short and _prefix_of(short, long)), None)
+            if cover is not None:
+                pairs.append((short, cover))
     return pairs
 
 
@@ -108,18 +112,23 @@ def _stats_since(facts: Facts) -> str | None:
 
 def unused(facts: Facts, limits: Thresholds) -> list[Finding]:
     reported = {id(d) for d, _ in duplicate_drops(facts) + redundant_drops(facts)}  # report each index once
+    builds: dict[int, int] = defaultdict(int)
+    for i in facts.get("indexes", []):
+        builds[i["table_oid"]] += 1
     found = []
     for i in facts.get("indexes", []):
         if i["scans"] != 0 or i["is_unique"] or i["backs_constraint"] or not i["is_valid"] or id(i) in reported:
             continue
-        if not i["table_activity"]:
-            continue  # the table itself was never read or written since the reset: no evidence either way
+        # Evidence that the table is in use: writes, or more scans than its index builds made (each CREATE INDEX
+        # reads the table once). A table nobody touched since the reset says nothing about its indexes.
+        if not (i["table_writes"] or (i["table_reads"] or 0) > builds[i["table_oid"]]):
+            continue
         found.append(Finding(
             id="indexes.unused", family="indexes", severity="medium" if i["bytes"] >= 100 * 1024**2 else "low",
             object=_name(i),
             title=f"index {_name(i)} has not been used since the statistics were reset",
             evidence={"scans": 0, "bytes": i["bytes"], "stats_since": _stats_since(facts),
-                      "table_reads_and_writes": i["table_activity"], "columns": i["columns"]},
+                      "table_reads": i["table_reads"], "table_writes": i["table_writes"], "columns": i["columns"]},
             fix=_drop(i) + "  -- check replicas' usage too: statistics are per server",
         ))
     return found

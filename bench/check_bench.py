@@ -1,0 +1,82 @@
+"""`dbsage check` on a large schema: 2,000 tables, 20,000 columns, 4,000 indexes, 1,999 foreign keys.
+
+Reuses the schema benchmark's generator (bench/schema_bench.py) in a database of its own (`dbsage_bench_check`,
+dropped afterwards unless --keep), runs a little workload so the statistics views are not empty, then measures,
+as medians over --runs runs:
+
+- the in-process checkup (`engine.checks()`: connect + every fact query + every rule + scorecard);
+- the real CLI as a subprocess, table and JSON output (interpreter start-up included).
+
+Target (issue 4): the checkup of the 2,000-table schema < 3 s.
+
+    .venv/bin/python bench/check_bench.py [--db DSN] [--runs 5] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import psycopg
+import schema_bench  # the 2,000-table generator, shared with the schema benchmark
+
+DATABASE = "dbsage_bench_check"
+schema_bench.DATABASE = DATABASE  # same generator, own database: the two benchmarks may run side by side
+
+
+def checkup(dsn: str) -> int:
+    from dbsage.tools.engines import connect
+    from dbsage.tools.targets import resolve
+
+    engine = connect(resolve(dsn))
+    try:
+        report = engine.checks()
+    finally:
+        engine.close()
+    return len(report.findings)
+
+
+def cli(dsn: str, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "dbsage", "check", *args, "--db", dsn],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"dbsage check failed: {done.stderr}")
+
+
+def workload(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        available = conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_stat_statements'")
+        if available.fetchone()[0]:  # type: ignore[index]
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")  # its fact query is measured too
+        for i in range(1, schema_bench.TABLES + 1, 7):
+            conn.execute(f"SELECT * FROM t{i:05d} WHERE id = 1")  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="", help="admin DSN of the server to use (default: libpq defaults)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database")
+    args = parser.parse_args()
+    dsn = schema_bench.create_schema(args.db)
+    try:
+        workload(dsn)
+        findings = checkup(dsn)  # warm-up, and what we measure
+        results = [
+            ("checkup, in-process (connect + facts + rules)", schema_bench.median_ms(lambda: checkup(dsn), args.runs)),
+            ("checkup, CLI `dbsage check` (table)", schema_bench.median_ms(lambda: cli(dsn), args.runs)),
+            ("checkup, CLI `dbsage check -f json`", schema_bench.median_ms(lambda: cli(dsn, "-f", "json"), args.runs)),
+        ]
+    finally:
+        if not args.keep:
+            with psycopg.connect(args.db, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    print(f"\n{findings} findings on the 2,000-table schema")
+    print(f"\n| measurement (median of {args.runs}) | ms | target ms |\n| --- | ---: | ---: |")
+    for name, ms in results:
+        print(f"| {name} | {ms:,.0f} | < 3000 |")
+
+
+if __name__ == "__main__":
+    main()
