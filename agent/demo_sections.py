@@ -9,6 +9,7 @@ To add a section, write the function (in your own module; import heavy things in
 SECTIONS below, in the order the report should read, e.g.:
 
     Section("checkup", "Health checkup", checkup_section),
+    Section("explain", "Explain of the slow query", slow_query_section),
 
 What a section may rely on: the planted problems (`dbsage.tools.demo.problems.PROBLEMS`) and the app's queries
 (`dbsage.tools.demo.workload.workload()` / `query("stale_pending_orders")`); the workload has run three times, so
@@ -24,6 +25,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from dbsage.agent.commands.advise import advice_section
+from dbsage.agent.commands.check import checkup_section
+from dbsage.agent.commands.explain import slow_query_section
 from dbsage.agent.output import human_bytes, human_count
 from dbsage.tools.errors import DbsageError
 

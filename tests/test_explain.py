@@ -95,7 +95,7 @@ PROBLEMS = [
      "SELECT * FROM orders WHERE customer_id BETWEEN 100 AND 2000 AND status = 'refunded'", True,
      "index_filter_removes_most", "Bitmap Heap Scan on orders", "ON orders (status, customer_id)"),
     ("count as existence", "shop", "SELECT count(*) > 0 FROM orders WHERE customer_id = 5", False,
-     "count_as_existence", "Aggregate", "SELECT EXISTS (SELECT 1 FROM orders WHERE customer_id = 5)"),
+     "count_as_existence", "Aggregate", "SELECT EXISTS (SELECT 1 FROM orders WHERE customer_id = 5);"),
     ("offset pagination", "shop", "SELECT id FROM orders ORDER BY id LIMIT 20 OFFSET 5000", False,
      "offset_pagination", "Limit", "WHERE (id) > (<last seen values>) ORDER BY id"),
     ("function on indexed column", "shop", "SELECT * FROM customers WHERE lower(email) = 'c5@x'", False,
@@ -220,3 +220,49 @@ def test_cli_json_and_refusal(shop: PostgresEngine) -> None:
     assert refused.exit_code == 3 and "refused:" in refused.stderr
     table = CliRunner().invoke(app, ["explain", "SELECT count(*) > 0 FROM orders WHERE customer_id = 5", "--db", dsn])
     assert table.exit_code == 0 and "COUNT(*) used to test whether a row exists" in table.stdout
+
+
+# -- the demo database: explain flags the planted query problems ------------------------------------------------------
+
+DEMO_QUERIES = [
+    ("stale_pending_orders", "seq_scan_selective", "(status, created_at)"),
+    ("has_pending_order", "count_as_existence", "SELECT EXISTS (SELECT 1 FROM orders WHERE user_id = 4242 AND "
+                                                "status = 'pending');"),
+    ("feed_page", "offset_pagination", "ORDER BY published_at DESC LIMIT <page size>"),
+    ("product_buyers", "seq_scan_selective", "order_items_product_id_idx ON order_items (product_id)"),
+]
+
+
+@pytest.mark.parametrize(("name", "rule", "fix"), DEMO_QUERIES, ids=[q[0] for q in DEMO_QUERIES])
+def test_demo_query_is_flagged(pg_demo_dsn: str, name: str, rule: str, fix: str) -> None:
+    from dbsage.tools.demo.problems import PROBLEMS
+    from dbsage.tools.demo.workload import query
+
+    engine = connect(resolve(pg_demo_dsn))
+    try:
+        result = engine.explain(query(name).sql, analyze=True)
+    finally:
+        engine.close()
+    found = [i for i in result.insights if i.rule == rule]
+    assert len(found) == 1 and fix in (found[0].fix or ""), [(i.rule, i.fix) for i in result.insights]
+    planted = next(p for p in PROBLEMS if p.query == name)
+    if planted.id == "count_existence_check":
+        assert found[0].fix == planted.fix  # the rewrite is the one the demo's authors wrote
+
+
+def test_demo_explain_section(pg_demo_dsn: str) -> None:
+    from rich.console import Console
+
+    from dbsage.agent.commands.explain import slow_query_section
+
+    engine = connect(resolve(pg_demo_dsn))
+    console = Console(record=True, width=120)
+    try:
+        part = slow_query_section(engine, console, "table")
+    finally:
+        engine.close()
+    assert list(part)[0] == "stale_pending_orders" and set(part) >= {"has_pending_order", "feed_page"}
+    slow = part["stale_pending_orders"]["summary"]
+    assert slow["analyzed"] and slow["insights"][0]["rule"] == "seq_scan_selective"
+    text = console.export_text()
+    assert "▶ #0 Limit" in text and "OFFSET pagination" in text

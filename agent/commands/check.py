@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table as RichTable
 
 from dbsage.agent.commands.options import DbOption, FormatOption
@@ -12,6 +13,7 @@ from dbsage.agent.output import Format, emit_json, reporting, stdout
 
 if TYPE_CHECKING:
     from dbsage.tools.checks import CheckReport
+    from dbsage.tools.engines.postgres import PostgresEngine
 
 _STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _STATUS = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]", "unknown": "[dim]unknown[/dim]"}
@@ -47,7 +49,7 @@ def check_command(
         if fmt is Format.json:
             emit_json("check", report=report)
             return
-        print_report(report)
+        print_report(report, stdout)
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -58,23 +60,31 @@ def _evidence(evidence: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def print_report(report: CheckReport) -> None:
-    stdout.print(f"[bold]checkup of {report.database}[/bold] at {report.target} · {len(report.findings)} findings"
+def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """The demo's checkup: `dbsage check` of the demo database."""
+    report = engine.checks()
+    if fmt == "table":
+        print_report(report, console)
+    return report.model_dump(mode="json")
+
+
+def print_report(report: CheckReport, out: Console) -> None:
+    out.print(f"[bold]checkup of {report.database}[/bold] at {report.target} · {len(report.findings)} findings"
                  f" · {report.elapsed_ms or 0:,.0f} ms")
     current = None
     for f in report.findings:
         if f.family != current:
             current = f.family
-            stdout.print(f"\n[bold underline]{current.upper()}[/bold underline]")
-        stdout.print(f"[{_STYLE[f.severity]}]{f.severity.upper():>8}[/{_STYLE[f.severity]}]  [bold]{f.title}[/bold]"
+            out.print(f"\n[bold underline]{current.upper()}[/bold underline]")
+        out.print(f"[{_STYLE[f.severity]}]{f.severity.upper():>8}[/{_STYLE[f.severity]}]  [bold]{f.title}[/bold]"
                      f"  [dim]{f.id}[/dim]", highlight=False)
-        stdout.print(f"          evidence: {_evidence(f.evidence)}", markup=False, style="dim")
+        out.print(f"          evidence: {_evidence(f.evidence)}", markup=False, style="dim")
         if f.fix:
-            stdout.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green")
+            out.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green")
     grid = RichTable("checklist", "status", "why", title="\nscorecard", title_justify="left")
     for item in report.scorecard:
         grid.add_row(item.label, _STATUS[item.status], item.why)
-    stdout.print(grid)
+    out.print(grid)
     for note in report.skipped:
-        stdout.print(f"[yellow]skipped:[/yellow] {note}")
-    stdout.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")
+        out.print(f"[yellow]skipped:[/yellow] {note}")
+    out.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")

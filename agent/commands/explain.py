@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, human_count, reporting, stdout
@@ -13,6 +14,7 @@ from dbsage.agent.output import Format, emit_json, human_count, reporting, stdou
 if TYPE_CHECKING:
     from rich.tree import Tree
 
+    from dbsage.tools.engines.postgres import PostgresEngine
     from dbsage.tools.explain import ExplainResult, PlanNode
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -47,38 +49,41 @@ def explain_command(
             emit_json("explain", sql=result.sql, analyzed=result.analyzed, summary=summarize(result),
                       insights=result.insights, notes=result.notes, plan=result.plan if full else None)
             return
-        _print(result)
+        _print(result, stdout)
 
 
-def _print(result: ExplainResult) -> None:
+def _print(result: ExplainResult, out: Console, tree: bool = True) -> None:
     from rich.tree import Tree
 
     plan = result.plan
     timing = (f" · planning {plan.planning_ms:.2f} ms · execution {plan.execution_ms:.2f} ms"
               if plan.execution_ms is not None else " · estimated (not run; --analyze measures)")
-    tree = Tree(f"[bold]plan[/bold] · cost {plan.root.total_cost:,.1f}{timing}")
-    _add(tree, plan.root)
-    stdout.print(tree)
-    stdout.print("[dim]▶ hot path · share = the node's own part of the time (cost when not run)[/dim]")
+    plan_tree = Tree(f"[bold]plan[/bold] · cost {plan.root.total_cost:,.1f}{timing}")
+    _add(plan_tree, plan.root, result)
+    if tree:
+        out.print(plan_tree)
+        out.print("[dim]▶ hot path · share = the node's own part of the time (cost when not run)[/dim]")
     if not result.insights:
-        stdout.print("\n[green]no insight: nothing in this plan or query matches a known problem[/green]")
+        out.print("\n[green]no insight: nothing in this plan or query matches a known problem[/green]")
     for insight in result.insights:
         style = _SEVERITY_STYLE[insight.severity]
         where = f"node #{insight.node_id} {insight.node}" if insight.node_id is not None else "query"
-        stdout.print(f"\n[{style}]{insight.severity.upper()}[/{style}] [bold]{insight.title}[/bold]  [dim]({where}, "
-                     f"{insight.rule})[/dim]", markup=True)
-        stdout.print(f"  {insight.detail}", markup=False)
+        out.print(f"\n[{style}]{insight.severity.upper()}[/{style}] [bold]{insight.title}[/bold]  [dim]({where}, "
+                  f"{insight.rule})[/dim]", markup=True)
+        out.print(f"  {insight.detail}", markup=False)
         if insight.fix:
-            stdout.print("  fix: " + insight.fix, markup=False, style="green")
+            out.print("  fix: " + insight.fix, markup=False, style="green")
     for note in result.notes:
-        stdout.print(f"[dim]{note}[/dim]")
+        out.print(f"[dim]{note}[/dim]")
 
 
-def _add(parent: Tree, node: PlanNode) -> None:
+def _add(parent: Tree, node: PlanNode, result: ExplainResult) -> None:
+    from dbsage.tools.explain.insights import stopped_early
+
     rows = f"rows est {human_count(round(node.plan_rows))}"
     if node.actual_rows is not None:
         rows += f" / actual {human_count(round(node.actual_rows))} × {node.actual_loops} loops"
-        if (node.misestimate or 1) > 10:
+        if (node.misestimate or 1) > 10 and not stopped_early(node, result.plan):  # a Limit stops it early
             rows += f" [red](off {node.misestimate:,.0f}×)[/red]"
     time = f"{node.exclusive_ms:,.2f} ms · " if node.exclusive_ms is not None else ""
     buffers = ""
@@ -94,4 +99,22 @@ def _add(parent: Tree, node: PlanNode) -> None:
             label += f"\n   [dim]{key}: {value[:160]}[/dim]"
     branch = parent.add(label)
     for child in node.children:
-        _add(branch, child)
+        _add(branch, child, result)
+
+
+def slow_query_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """The demo's explain: the planted slow query in full (run with ANALYZE), then the insights on the other
+    workload queries that carry a planted problem."""
+    from dbsage.tools.demo.problems import PROBLEMS
+    from dbsage.tools.demo.workload import query
+    from dbsage.tools.explain import summarize
+
+    names = ["stale_pending_orders"] + [p.query for p in PROBLEMS if p.query and p.query != "stale_pending_orders"]
+    part: dict[str, Any] = {}
+    for n, name in enumerate(dict.fromkeys(names)):
+        result = engine.explain(query(name).sql, analyze=True)
+        part[name] = {"sql": result.sql, "summary": summarize(result).model_dump(mode="json")}
+        if fmt == "table":
+            console.print(f"\n[bold]{name}[/bold]: {' '.join(result.sql.split())}", highlight=False)
+            _print(result, console, tree=n == 0)
+    return part

@@ -19,7 +19,7 @@ def setting_bytes(setting: dict[str, Any]) -> int:
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1024**2:,.0f}MB"
+    return f"{n / 1024**2:.0f}MB"  # a setting value: no thousands separator
 
 
 def memory(facts: Facts, limits: Thresholds) -> list[Finding]:

@@ -98,7 +98,7 @@ def seq_scan_selective(node: PlanNode, plan: Plan, context: ExplainContext) -> I
 
 def misestimate(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight | None:
     factor = node.misestimate
-    if factor is None or factor <= MISESTIMATE or _stopped_early(node, plan):
+    if factor is None or factor <= MISESTIMATE or stopped_early(node, plan):
         return None
     under = (node.actual_rows or 0.0) > node.plan_rows
     # an underestimate hurts once real rows are many (nested loops over them); an overestimate once the planner
@@ -129,7 +129,7 @@ def misestimate(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight 
     )
 
 
-def _stopped_early(node: PlanNode, plan: Plan) -> bool:
+def stopped_early(node: PlanNode, plan: Plan) -> bool:
     """A node below a Limit stops once the Limit has its rows: its estimate is for a full run, not a misestimate."""
     parent = plan.parent_of(node.id)
     while parent is not None:

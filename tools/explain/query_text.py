@@ -82,7 +82,7 @@ def _exists_rewrite(count_side: exp.Expr, cmp: exp.Expr) -> str:
         inner = inner.where(select.args["where"].this.copy())
     negate = "NOT " if isinstance(cmp, exp.EQ | exp.LT) else ""
     prefix = "" if isinstance(count_side, exp.Subquery) else "SELECT "
-    return f"{prefix}{negate}EXISTS ({inner.sql(dialect='postgres')})"
+    return f"{prefix}{negate}EXISTS ({inner.sql(dialect='postgres')})" + (";" if prefix else "")
 
 
 def count_as_existence(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insight]:
@@ -110,7 +110,10 @@ def offset_pagination(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insight
         value = _literal_int(offset.expression)
         select = offset.parent
         order = select.args.get("order") if isinstance(select, exp.Select) else None
-        keys = [o.this.sql(dialect="postgres") for o in order.expressions] if order else ["id"]
+        ordered = list(order.expressions) if order is not None else []
+        keys = [o.this.sql(dialect="postgres") for o in ordered] or ["id"]
+        descending = bool(ordered) and all(o.args.get("desc") for o in ordered)
+        direction, compare = (" DESC", "<") if descending else ("", ">")
         found.append(_insight(
             plan, None, rule="offset_pagination", severity="medium" if value is None or value >= LARGE_OFFSET
             else "low",
@@ -119,7 +122,8 @@ def offset_pagination(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insight
                     "throw away every skipped row, so each page is slower than the last. Keyset pagination "
                     "continues after the last row the client saw."),
             evidence={"offset": value},
-            fix=(f"... WHERE ({', '.join(keys)}) > (<last seen values>) ORDER BY {', '.join(keys)} LIMIT <page size>;"),
+            fix=(f"... WHERE ({', '.join(keys)}) {compare} (<last seen values>) ORDER BY "
+                 f"{', '.join(k + direction for k in keys)} LIMIT <page size>;"),
         ))
     return found
 
