@@ -9,7 +9,6 @@ To add a section, write the function (in your own module; import heavy things in
 SECTIONS below, in the order the report should read, e.g.:
 
     Section("checkup", "Health checkup", checkup_section),
-    Section("explain", "Explain of the slow query", slow_query_section),
 
 What a section may rely on: the planted problems (`dbsage.tools.demo.problems.PROBLEMS`) and the app's queries
 (`dbsage.tools.demo.workload.workload()` / `query("stale_pending_orders")`); the workload has run three times, so
@@ -84,6 +83,8 @@ def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dic
 SECTIONS: list[Section] = [
     Section("schema", "Schema summary", schema_summary),
     Section("capabilities", "Capability report", capability_report),
+    Section("checkup", "Health checkup", checkup_section),
+    Section("explain", "Explain of the slow query", slow_query_section),
     Section("advice", "Index advice", advice_section),
 ]
 
