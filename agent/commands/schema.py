@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption
 from dbsage.agent.output import emit_json, human_bytes, human_count, reporting, stdout
-from dbsage.tools.schema import SchemaSnapshot, Table
+
+if TYPE_CHECKING:  # the models import pydantic: keep it off the start-up path
+    from dbsage.tools.schema import SchemaSnapshot, Table
+
+# rich lays out a table by measuring every cell: about 1 s for 2,000 rows. Past this many objects the overview is
+# printed as plain aligned text, which costs next to nothing.
+RICH_OVERVIEW_MAX_ROWS = 200
 
 
 class SchemaFormat(StrEnum):
@@ -51,40 +58,68 @@ def schema_command(
             _print_overview(snapshot)
 
 
+def _overview_rows(snapshot: SchemaSnapshot) -> list[tuple[str, ...]]:
+    return [
+        (t.qualified_name, t.kind, str(len(t.columns)), human_count(t.row_estimate), human_bytes(t.size_bytes),
+         str(len(t.indexes)), "yes" if t.primary_key else ("—" if t.kind != "table" else "no"), (t.comment or "")[:40])
+        for t in snapshot.tables
+    ]
+
+
+_OVERVIEW_HEADERS = ("object", "kind", "columns", "rows (est.)", "size", "indexes", "PK", "comment")
+_RIGHT_ALIGNED = {"columns", "rows (est.)", "size", "indexes"}
+
+
 def _print_overview(snapshot: SchemaSnapshot) -> None:
-    grid = RichTable(title=f"{snapshot.engine} · {snapshot.database} · {len(snapshot.tables)} objects",
-                     title_justify="left")
-    for header in ("object", "kind", "columns", "rows (est.)", "size", "indexes", "PK", "comment"):
-        grid.add_column(header, justify="right" if header in ("columns", "rows (est.)", "size", "indexes") else "left")
-    for t in snapshot.tables:
-        grid.add_row(t.qualified_name, t.kind, str(len(t.columns)), human_count(t.row_estimate),
-                     human_bytes(t.size_bytes), str(len(t.indexes)),
-                     "yes" if t.primary_key else ("—" if t.kind != "table" else "[red]no[/red]"),
-                     (t.comment or "")[:40])
+    title = f"{snapshot.engine} · {snapshot.database} · {len(snapshot.tables)} objects"
+    rows = _overview_rows(snapshot)
+    if len(rows) > RICH_OVERVIEW_MAX_ROWS:
+        _print_plain(title, rows)
+        return
+    grid = RichTable(title=title, title_justify="left")
+    for header in _OVERVIEW_HEADERS:
+        grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left")
+    for row in rows:
+        grid.add_row(*(Text(cell) for cell in row))  # Text: database strings are never read as rich markup
     stdout.print(grid)
 
 
+def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(_OVERVIEW_HEADERS)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = zip(cells, widths, _OVERVIEW_HEADERS, strict=True)
+        return "  ".join(c.rjust(w) if h in _RIGHT_ALIGNED else c.ljust(w) for c, w, h in padded).rstrip()
+
+    out = [title, line(_OVERVIEW_HEADERS), "  ".join("─" * w for w in widths)]
+    out += [line(r) for r in rows]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _add_row(grid: RichTable, *cells: str) -> None:
+    grid.add_row(*(Text(cell) for cell in cells))  # database strings are data, never rich markup
+
+
 def _print_detail(table: Table) -> None:
-    stdout.print(f"[bold]{table.qualified_name}[/bold] ({table.kind}) · rows ≈ {human_count(table.row_estimate)}"
-                 f" · size {human_bytes(table.size_bytes)}")
+    stdout.print(Text.assemble((table.qualified_name, "bold"), f" ({table.kind}) · rows ≈ "
+                 f"{human_count(table.row_estimate)} · size {human_bytes(table.size_bytes)}"))
     if table.comment:
-        stdout.print(f"comment: {table.comment}")
+        stdout.print(Text(f"comment: {table.comment}"))
     cols = RichTable("column", "type", "null", "default", "comment", title="columns", title_justify="left")
     for c in table.columns:
         nullable = "yes" if c.nullable else "not null"
         if c.presence is not None:
             nullable = f"{c.presence:.0%} present"
-        cols.add_row(c.name, c.type, nullable, c.default or "", c.comment or "")
+        _add_row(cols, c.name, c.type, nullable, c.default or "", c.comment or "")
     stdout.print(cols)
     if table.constraints:
         cons = RichTable("constraint", "kind", "definition", title="constraints", title_justify="left")
         for con in table.constraints:
-            cons.add_row(con.name, con.kind, con.definition or ", ".join(con.columns))
+            _add_row(cons, con.name, con.kind, con.definition or ", ".join(con.columns))
         stdout.print(cons)
     if table.indexes:
         idx = RichTable("index", "definition", "size", "scans", title="indexes", title_justify="left")
         for i in table.indexes:
-            flag = "" if i.valid else " [red](INVALID)[/red]"
-            idx.add_row(i.name + flag, i.definition or ", ".join(i.columns), human_bytes(i.size_bytes),
-                        "—" if i.scans is None else str(i.scans))
+            _add_row(idx, i.name + ("" if i.valid else " (INVALID)"), i.definition or ", ".join(i.columns),
+                     human_bytes(i.size_bytes), "—" if i.scans is None else str(i.scans))
         stdout.print(idx)
