@@ -266,3 +266,14 @@ def test_demo_explain_section(pg_demo_dsn: str) -> None:
     assert slow["analyzed"] and slow["insights"][0]["rule"] == "seq_scan_selective"
     text = console.export_text()
     assert "▶ #0 Limit" in text and "OFFSET pagination" in text
+
+
+def test_a_user_function_shadowing_a_builtin_is_refused(make_pg_db) -> None:
+    engine = connect(resolve(make_pg_db("CREATE FUNCTION public.upper(text) RETURNS text LANGUAGE sql "
+                                        "AS 'SELECT $1';")))
+    try:
+        with pytest.raises(GuardRefusal, match=r"public\.upper\(\)"):
+            engine.explain("SELECT upper('a')")
+        assert engine.explain("SELECT lower('a')").plan.root.node_type == "Result"
+    finally:
+        engine.close()

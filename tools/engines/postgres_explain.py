@@ -18,6 +18,7 @@ from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
     from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.guard import GuardedStatement
 
 EXECUTABLE = {"select"}  # guard kinds EXPLAIN ANALYZE may execute: plain reads
 _SETTINGS = ("work_mem", "max_parallel_workers_per_gather", "max_parallel_workers", "random_page_cost")
@@ -38,7 +39,7 @@ def explain_statement(engine: PostgresEngine, sql: str, *, run: bool = False) ->
     options = "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON" if run else "SETTINGS, FORMAT JSON"
     # The guard judges what is actually sent: plan-only EXPLAIN of any allowed statement; ANALYZE of reads only.
     sent = guard.check(f"EXPLAIN ({options}) {statement}", "postgres")
-    document, context = _run(engine, sent.sql, statement)
+    document, context = _run(engine, sent, statement)
     result = analyze(document, statement, context)
     if run:
         result.notes.append("executed with EXPLAIN ANALYZE inside a read-only transaction that was rolled back "
@@ -46,10 +47,18 @@ def explain_statement(engine: PostgresEngine, sql: str, *, run: bool = False) ->
     return result
 
 
-def _run(engine: PostgresEngine, explain_sql: str, statement: str) -> tuple[Any, ExplainContext]:
+def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tuple[Any, ExplainContext]:
+    # The same session layer as guarded execution (postgres_query): transaction-local statement timeout,
+    # pg_catalog first on the search_path, and a refusal when a user function shadows a name the statement calls
+    # (the planner folds immutable functions even without ANALYZE).
+    from dbsage.tools.engines.postgres_query import _prepare, _refuse_shadowed
+
     with engine.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         try:
-            cur.execute(explain_sql)  # guarded above
+            with conn.cursor() as plain:  # those helpers read tuple rows
+                _prepare(plain, engine.limits.statement_timeout_ms)
+                _refuse_shadowed(plain, sent)
+            cur.execute(sent.sql)  # guarded above
             row = cur.fetchone()
             document = next(iter(row.values())) if row else None
             conn.rollback()  # nothing the statement did survives, even inside a read-only transaction
