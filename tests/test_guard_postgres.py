@@ -32,6 +32,10 @@ CREATE FUNCTION canary_evil() RETURNS int LANGUAGE plpgsql AS $$BEGIN DELETE FRO
 CREATE FUNCTION lower(integer) RETURNS text LANGUAGE sql AS $$SELECT 'shadowed'$$;
 CREATE FUNCTION canary_eq(int, int) RETURNS bool LANGUAGE sql AS $$SELECT $1 = $2$$;
 CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = canary_eq);
+CREATE FUNCTION canary_check(int) RETURNS bool LANGUAGE plpgsql
+  AS $$BEGIN PERFORM pg_catalog.pg_advisory_xact_lock(55); RETURN true; END$$;
+CREATE DOMAIN canary_dom AS int CHECK (canary_check(VALUE));
+CREATE TYPE canary_mood AS ENUM ('ok', 'sad');
 """
 PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
                 "db": "canary"}
@@ -233,6 +237,15 @@ def test_user_defined_operator_is_refused(engine: PostgresEngine) -> None:
         with pytest.raises(GuardRefusal, match=r"operator public\.==="):
             engine.run_sql(sql)
     assert engine.run_sql("SELECT 1 = 1, 'a' || 'b', 'ab' LIKE 'a%'").rows == [[True, "ab", True]]
+
+
+def test_cast_to_a_user_type_that_runs_code_is_refused(engine: PostgresEngine) -> None:
+    for sql in ("SELECT 1::canary_dom", "SELECT CAST(1 AS public.canary_dom)",
+                "SELECT * FROM pg_catalog.unnest(ARRAY[1]) AS t(a canary_dom)"):
+        with pytest.raises(GuardRefusal, match="domain canary_dom"):
+            engine.run_sql(sql)
+    # enums and built-in types run no user code
+    assert engine.run_sql("SELECT 'ok'::canary_mood, 1::int, '{}'::text[], now()::date IS NOT NULL").row_count == 1
 
 
 def test_user_function_through_column_notation_is_refused(engine: PostgresEngine, canary_dsn: str) -> None:

@@ -66,7 +66,8 @@ def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
 
 
 def _refuse_shadowed(cur: psycopg.Cursor[Any], statement: GuardedStatement) -> None:
-    """Refuse when a user-defined function or operator answers to a name the statement uses unqualified."""
+    """Refuse when a user-defined function or operator answers to a name the statement uses unqualified, or when it
+    casts to a user-defined type that runs code."""
     found: list[str] = []
     for sql_name, names, shown in (("functions", statement.functions, "{}.{}()"),
                                    ("operators", statement.operators, "operator {}.{}")):
@@ -79,6 +80,12 @@ def _refuse_shadowed(cur: psycopg.Cursor[Any], statement: GuardedStatement) -> N
             "instead of a built-in (or through column notation), and dbsage runs built-in functions only",
             "call the built-in as pg_catalog.<name>(), or drop/rename the user-defined one",
         )
+    if statement.types:
+        cur.execute(_sql("user_types"), {"names": statement.types})
+        typed = [f"{kind} {name}" for name, kind in cur.fetchall()]
+        if typed:
+            raise GuardRefusal(f"casting to user-defined {', '.join(typed)} runs its functions or CHECK constraints; "
+                               "dbsage runs built-in code only", "cast to the underlying built-in type instead")
 
 
 def _sql(name: str) -> str:

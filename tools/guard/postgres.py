@@ -132,8 +132,8 @@ def check_postgres(sql: str) -> GuardedStatement:
     if isinstance(stmt, ast.VariableShowStmt):
         return GuardedStatement(sql=sql, engine="postgres", kind="show")
     if isinstance(stmt, ast.SelectStmt):
-        functions, operators = _check_tree(stmt, plan_only=False)
-        return GuardedStatement(sql=sql, engine="postgres", kind="select", functions=functions, operators=operators)
+        statement = GuardedStatement(sql=sql, engine="postgres", kind="select")
+        return _check_tree(stmt, plan_only=False).into(statement)
     if isinstance(stmt, ast.ExplainStmt):
         analyze = _analyze_requested(stmt)
         inner = stmt.query
@@ -145,9 +145,8 @@ def check_postgres(sql: str) -> GuardedStatement:
                 raise GuardRefusal(f"EXPLAIN ANALYZE executes the statement, and {reason}",
                                    "use EXPLAIN without ANALYZE to see the plan only")
             raise GuardRefusal(f"EXPLAIN of this statement is not allowed: {reason}", _HINT)
-        functions, operators = _check_tree(inner, plan_only=not analyze)
-        return GuardedStatement(sql=sql, engine="postgres", kind="explain", executes_inner=analyze,
-                                functions=functions, operators=operators)
+        statement = GuardedStatement(sql=sql, engine="postgres", kind="explain", executes_inner=analyze)
+        return _check_tree(inner, plan_only=not analyze).into(statement)
     raise GuardRefusal(_statement_reason(stmt), _HINT)
 
 
@@ -155,10 +154,23 @@ _OPERATOR_SYMBOL = re.compile(r"^[+\-*/<>=~!@#%^&|`?]+$")
 _WRITING = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
 
-def _check_tree(root: ast.Node, *, plan_only: bool) -> tuple[list[str], list[str]]:
-    """Check every node under a statement; return the unqualified function and operator names it uses."""
-    called: set[str] = set()
-    operators: set[str] = set()
+class _Names:
+    """What a statement names that only the live catalog can judge: the executor checks these before running it."""
+
+    def __init__(self) -> None:
+        self.functions: set[str] = set()
+        self.operators: set[str] = set()
+        self.types: set[str] = set()
+
+    def into(self, statement: GuardedStatement) -> GuardedStatement:
+        statement.functions, statement.operators = sorted(self.functions), sorted(self.operators)
+        statement.types = sorted(self.types)
+        return statement
+
+
+def _check_tree(root: ast.Node, *, plan_only: bool) -> _Names:
+    """Check every node under a statement; collect the names the executor must check against the catalog."""
+    names = _Names()
     for node in walk(root):
         if node is root:
             continue
@@ -168,18 +180,18 @@ def _check_tree(root: ast.Node, *, plan_only: bool) -> tuple[list[str], list[str
                                    "data-modifying CTEs write even inside a SELECT; " + _HINT)
         elif type(node).__name__.endswith("Stmt") and not isinstance(node, ast.SelectStmt):
             raise GuardRefusal(f"{_statement_reason(node)} (nested inside the query)", _HINT)
-        _check_node(node, called, operators)
-    return sorted(called), sorted(operators)
+        _check_node(node, names)
+    return names
 
 
-def _check_node(node: ast.Node, called: set[str], operators: set[str]) -> None:
+def _check_node(node: ast.Node, names: _Names) -> None:
     if isinstance(node, ast.IntoClause):
         raise GuardRefusal("SELECT … INTO creates a table", "drop the INTO clause")
     if isinstance(node, ast.LockingClause):
         raise GuardRefusal("SELECT … FOR UPDATE/SHARE locks rows that other sessions then wait on",
                            "drop the FOR UPDATE/SHARE clause")
     if isinstance(node, ast.FuncCall):
-        called.update(_check_function(_names(node.funcname)))
+        names.functions.update(_check_function(_names(node.funcname)))
     elif isinstance(node, ast.RangeTableSample):
         method = _names(node.method)
         if len(method) != 1 or method[0] not in PG_TABLESAMPLE_METHODS:
@@ -192,12 +204,16 @@ def _check_node(node: ast.Node, called: set[str], operators: set[str]) -> None:
         name = _names(getattr(node, "name", None) or getattr(node, "operName", None) or getattr(node, "useOp", None))
         _check_operator(name)
         if len(name) == 1 and _OPERATOR_SYMBOL.match(name[0]):
-            operators.add(name[0])  # the executor refuses it if a user-defined operator of that name exists
+            names.operators.add(name[0])  # the executor refuses it if a user-defined operator of that name exists
+    elif isinstance(node, ast.TypeName):
+        parts = _names(node.names)
+        if parts and parts[0] != "pg_catalog":  # a cast to a domain or user type can run user code
+            names.types.add(".".join('"' + p.replace('"', '""') + '"' for p in parts))
     elif isinstance(node, ast.ColumnRef):
         parts = _names(node.fields)
         _check_column_notation(parts)
         if len(parts) >= 2:
-            called.add(parts[-1])  # `t.f` may be f(t): the executor refuses it if a user function f exists
+            names.functions.add(parts[-1])  # `t.f` may be f(t): the executor refuses it if a user function f exists
 
 
 def _check_function(parts: list[str]) -> list[str]:

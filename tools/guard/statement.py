@@ -24,4 +24,5 @@ class GuardedStatement(BaseModel):
     executes_inner: bool = Field(False, description="True for EXPLAIN ANALYZE / MariaDB ANALYZE: the inner query runs")
     functions: list[str] = Field(default_factory=list)
     operators: list[str] = Field(default_factory=list, description="unqualified operator names (PostgreSQL)")
+    types: list[str] = Field(default_factory=list, description="quoted names of non-pg_catalog types (PostgreSQL)")
     relations: list[str] = Field(default_factory=list, description="tables/views read, as written (lower case)")
