@@ -410,6 +410,9 @@ CLUSTER_CASES = [
      ["DROP ROLE dbsage_t_exp", "DROP ROLE dbsage_t_noexp"], "security.password_without_expiry", "dbsage_t_noexp"),
     ("md5 password hash", ["SET password_encryption = 'md5'", "CREATE ROLE dbsage_t_md5 LOGIN PASSWORD 'pw'"],
      ["DROP ROLE dbsage_t_md5"], "security.md5_password_hashes", "dbsage_t_md5"),
+    ("md5 password encryption", ["ALTER SYSTEM SET password_encryption = 'md5'", "SELECT pg_reload_conf()"],
+     ["ALTER SYSTEM RESET password_encryption", "SELECT pg_reload_conf()"], "security.password_encryption_md5",
+     "password_encryption"),
     ("inactive replication slot", ["SELECT pg_create_physical_replication_slot('dbsage_t_slot', true)"],
      ["SELECT pg_drop_replication_slot('dbsage_t_slot')"], "reliability.replication_slot", "dbsage_t_slot"),
     ("autovacuum off", ["ALTER SYSTEM SET autovacuum = off", "SELECT pg_reload_conf()"],
@@ -423,11 +426,13 @@ CLUSTER_CASES = [
 def test_cluster_problem(healthy: str, pg_admin_dsn: str, name, make, undo, rule, obj) -> None:
     run(pg_admin_dsn, *make)
     try:
-        if rule == "configuration.autovacuum_off":
+        if "SELECT pg_reload_conf()" in make:
             time.sleep(0.3)  # the reload reaches backends started afterwards; give the postmaster a moment
         found = check(healthy).by_id(rule)
     finally:
         run(pg_admin_dsn, *undo)
+        if "SELECT pg_reload_conf()" in undo:
+            time.sleep(0.3)
     assert len(found) == 1 and obj in (found[0].object or ""), found
     assert found[0].evidence
     assert check(healthy).by_id(rule) == []
