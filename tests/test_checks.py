@@ -592,3 +592,18 @@ def test_demo_checkup_section(pg_demo_dsn: str) -> None:
     assert {f["id"] for f in part["findings"]} >= {"schema.fk_without_index", "indexes.duplicate"}
     text = console.export_text()
     assert "public.post_tags has no primary key" in text and "scorecard" in text
+
+
+def test_report_is_bounded_per_rule() -> None:
+    from dbsage.tools.checks import bounded
+
+    table = {"relkind": "r", "has_pk": False, "unique_not_null_index": None, "column_count": 1, "reltuples": 0,
+             "total_bytes": 0, "pages": 0, "seq_scan": 0, "idx_scan": 0, "seq_tup_read": 0, "n_live_tup": 0,
+             "n_dead_tup": 0, "n_mod_since_analyze": 0, "last_vacuum": None, "last_autovacuum": None,
+             "last_analyze": None, "last_autoanalyze": None, "autovacuum_enabled": "true", "fillfactor": 100,
+             "row_width": None, "analyzed_columns": 0, "xid_age": 0}
+    tables = [{**table, "oid": n, "schema": "public", "name": f"t{n}"} for n in range(250)]
+    findings, card = evaluate({"tables": tables})
+    kept, omitted = bounded(findings)
+    assert len(findings) == 250 and len(kept) == 100 and omitted == {"schema.missing_primary_key": 150}
+    assert next(c for c in card if c.key == "pks").why == "250 of 250 tables have no primary key"

@@ -85,6 +85,8 @@ def print_report(report: CheckReport, out: Console) -> None:
     for item in report.scorecard:
         grid.add_row(item.label, _STATUS[item.status], item.why)
     out.print(grid)
+    for rule, count in report.omitted.items():
+        out.print(f"[yellow]not listed:[/yellow] {count:,} more {rule} findings")
     for note in report.skipped:
         out.print(f"[yellow]skipped:[/yellow] {note}")
     out.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")

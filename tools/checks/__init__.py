@@ -32,12 +32,15 @@ from dbsage.tools.checks.model import (
 from dbsage.tools.checks.scorecard import scorecard
 
 __all__ = ["FAMILIES", "CheckReport", "Facts", "Family", "Finding", "ScoreItem", "Severity", "Thresholds",
-           "evaluate"]
+           "bounded", "evaluate"]
 
 RULES = [*schema_rules.RULES, *index_rules.RULES, *maintenance_rules.RULES, *activity_rules.RULES,
          *performance_rules.RULES, *configuration_rules.RULES, *reliability_rules.RULES, *security_rules.RULES]
 
 _DOCS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "docs"
+
+
+MAX_PER_RULE = 100  # a report stays readable (and an LLM's context intact) on a schema of 10,000 tables
 
 
 def evaluate(facts: Facts, limits: Thresholds | None = None) -> tuple[list[Finding], list[ScoreItem]]:
@@ -48,6 +51,17 @@ def evaluate(facts: Facts, limits: Thresholds | None = None) -> tuple[list[Findi
         finding.doc_id = finding.doc_id or _doc_for(finding.id)
     findings.sort(key=lambda f: (FAMILIES.index(f.family), SEVERITY_ORDER[f.severity], f.id, f.object or ""))
     return findings, scorecard(findings, facts, limits)
+
+
+def bounded(findings: list[Finding], limit: int = MAX_PER_RULE) -> tuple[list[Finding], dict[str, int]]:
+    """At most `limit` findings per rule id (the most severe first); how many more each rule had."""
+    kept: list[Finding] = []
+    seen: dict[str, int] = {}
+    for finding in findings:
+        seen[finding.id] = seen.get(finding.id, 0) + 1
+        if seen[finding.id] <= limit:
+            kept.append(finding)
+    return kept, {rule: count - limit for rule, count in seen.items() if count > limit}
 
 
 def _doc_for(rule_id: str) -> str | None:

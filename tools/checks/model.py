@@ -41,6 +41,8 @@ class CheckReport(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     scorecard: list[ScoreItem] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list, description="checks that could not run, and why")
+    omitted: dict[str, int] = Field(default_factory=dict,
+                                    description="per rule id: findings beyond MAX_PER_RULE, counted, not listed")
     elapsed_ms: float | None = None
 
     def by_id(self, rule_id: str) -> list[Finding]:

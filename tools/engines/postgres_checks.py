@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.rows import dict_row
 
-from dbsage.tools.checks import CheckReport, Facts, Thresholds, evaluate
+from dbsage.tools.checks import CheckReport, Facts, Thresholds, bounded, evaluate
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
@@ -29,9 +29,10 @@ def run_checks(engine: PostgresEngine, thresholds: Thresholds | None = None) -> 
     started = time.perf_counter()
     facts, skipped = read_facts(engine)
     env = (facts.get("environment") or [{}])[0]
-    findings, scorecard = evaluate(facts, thresholds)
+    findings, scorecard = evaluate(facts, thresholds)  # the scorecard counts every finding …
+    findings, omitted = bounded(findings)  # … the report lists a bounded number per rule
     return CheckReport(engine="postgres", target=engine.target.display, database=env.get("database", "?"),
-                       findings=findings, scorecard=scorecard, skipped=skipped,
+                       findings=findings, scorecard=scorecard, skipped=skipped, omitted=omitted,
                        elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
