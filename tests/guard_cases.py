@@ -334,6 +334,8 @@ PG_LEGIT: list[str] = [
     "VALUES (1, 'a'), (2, 'b')",
     "TABLE canary",
     "SELECT 'a;b' AS semicolon_in_a_string, $$ also; fine $$",
+    "SELECT 1 AS trailing_semicolon;",
+    "SELECT 1 AS trailing_comment -- the end",
 ]
 
 MYSQL_REFUSED: list[tuple[str, str]] = [
@@ -529,6 +531,8 @@ MYSQL_LEGIT: list[str] = [
     "SELECT * FROM canary WHERE v LIKE 'a%' LIMIT 10",
     "SELECT 1 UNION ALL SELECT 2",
     "SELECT 'a;b' AS semicolon_in_a_string",
+    "SELECT 1 AS trailing_semicolon;",
+    "SELECT 1 AS trailing_comment # the end",
 ]
 
 

@@ -171,6 +171,23 @@ def test_statement_timeout_alone_stops_long_statements(engine: PostgresEngine, c
     assert _active_statements(canary_dsn, sql[:30] + "%") == 0  # nothing keeps running after dbsage returns
 
 
+def test_client_watchdog_alone_cancels_what_the_server_would_let_run(canary_dsn: str, monkeypatch) -> None:
+    import dbsage.tools.engines.postgres_query as postgres_query
+
+    # Switch the server-side timeout off for this engine (session and per call): only the watchdog is left.
+    engine = connect(resolve(canary_dsn), replace(LIMITS, statement_timeout_ms=500))
+    engine._kwargs["options"] = engine._kwargs["options"].replace("statement_timeout=500", "statement_timeout=0")
+    monkeypatch.setattr(postgres_query, "_prepare", lambda cur, timeout_ms: None)
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match="canceling statement due to user request"):
+            run_guarded(engine, GuardedStatement(sql="SELECT pg_sleep(20)", engine="postgres", kind="select"))
+        assert time.monotonic() - started < 5  # 0.5 s + the watchdog's grace, not 20 s
+        assert _active_statements(canary_dsn, "SELECT pg_sleep(20)%") == 0
+    finally:
+        engine.close()
+
+
 def test_timeout_is_configurable(canary_dsn: str) -> None:
     fast = connect(resolve(canary_dsn), replace(LIMITS, statement_timeout_ms=300))
     try:
