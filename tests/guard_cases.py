@@ -882,6 +882,118 @@ MYSQL_LEGIT_EXPRESSIONS: list[str] = [
 ]
 
 
+# Every corner of the read grammar a DBA uses (PostgreSQL): none may be refused.
+PG_LEGIT_SYNTAX: list[str] = [
+    'SELECT 1 WHERE EXISTS (SELECT 1 FROM pg_class)',
+    'SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_class WHERE false)',
+    'SELECT relname FROM pg_class WHERE relpages > ANY (SELECT 0) AND relpages >= ALL (SELECT 0)',
+    'SELECT relname FROM pg_class WHERE oid IN (SELECT indrelid FROM pg_index)',
+    'SELECT ROW(1, 2) = ROW(1, 2), (1, 2) < (1, 3)',
+    'SELECT (ARRAY[1, 2, 3])[1:2], ARRAY(SELECT oid FROM pg_class LIMIT 2)',
+    'SELECT \'{{"a":{{"b":1}}}}\'::jsonb #>> \'{{a,b}}\', \'{{"a":1}}\'::jsonb ? \'a\', \'[1]\'::jsonb @> \'[1]\'',
+    "SELECT ARRAY[1] && ARRAY[1], ARRAY[1] <@ ARRAY[1, 2], 'a' || 'b'",
+    'SELECT c.relname, x.n FROM pg_class c, LATERAL (SELECT count(*) AS n FROM pg_attribute a WHERE '
+    'a.attrelid = c.oid) x LIMIT 3',
+    'SELECT relkind, count(*) FROM pg_class GROUP BY GROUPING SETS ((relkind), ())',
+    'SELECT relkind, relpersistence, count(*) FROM pg_class GROUP BY CUBE (relkind, relpersistence)',
+    'SELECT relkind, count(*) FROM pg_class GROUP BY ROLLUP (relkind)',
+    'SELECT DISTINCT ON (relkind) relkind, relname FROM pg_class ORDER BY relkind, relname',
+    'SELECT sum(relpages) OVER (PARTITION BY relkind ORDER BY oid ROWS BETWEEN 2 PRECEDING AND CURRENT '
+    'ROW) FROM pg_class',
+    'SELECT relname FROM pg_class ORDER BY relname NULLS FIRST OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY',
+    'SELECT relname FROM pg_class ORDER BY relpages USING >',
+    'WITH x AS MATERIALIZED (SELECT 1 AS a) SELECT * FROM x',
+    'WITH x AS NOT MATERIALIZED (SELECT 1 AS a) SELECT * FROM x',
+    'SELECT 1 IS DISTINCT FROM 2, NULL IS NOT DISTINCT FROM NULL',
+    'SELECT relname COLLATE "C" FROM pg_class ORDER BY 1 LIMIT 1',
+    "SELECT now() AT TIME ZONE 'UTC', interval '1 hour', timestamp '2020-01-01', date '2020-01-01'",
+    "SELECT 'pg_class'::regclass, 'int4'::regtype, 'now'::regproc, 'pg_catalog'::regnamespace",
+    "SELECT (date '2020-01-01', date '2020-02-01') OVERLAPS (date '2020-01-15', date '2020-03-01')",
+    'SELECT 5 BETWEEN SYMMETRIC 10 AND 1',
+    "SELECT 'abc' SIMILAR TO 'a%', 'abc' ~ '^a', 'abc' !~ 'z', 'abc' ~~ 'a%'",
+    "SELECT CASE WHEN relpages > 10 THEN 'big' ELSE 'small' END FROM pg_class LIMIT 1",
+    "SELECT count(*) FILTER (WHERE relkind = 'i') FROM pg_class",
+    'SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY relpages) FROM pg_class',
+    'SELECT * FROM unnest(ARRAY[1, 2]) WITH ORDINALITY AS t(v, n)',
+    'SELECT * FROM ROWS FROM (generate_series(1, 2), generate_series(1, 3)) AS t(a, b)',
+    'SELECT * FROM generate_series(1, 3) g(i) JOIN LATERAL generate_series(1, g.i) h(j) ON true',
+    'SELECT relname FROM pg_class UNION ALL SELECT relname FROM pg_class INTERSECT SELECT relname FROM '
+    'pg_class LIMIT 1',
+    "SELECT relname FROM pg_class EXCEPT SELECT relname FROM pg_class WHERE relkind = 'r'",
+    'SELECT * FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace NATURAL LEFT JOIN pg_index i LIMIT 1',
+    "SELECT xmlserialize(content xmlelement(name a, 'x') AS text)",
+    "SELECT * FROM xmltable('/r/a' PASSING CAST('<r><a>1</a></r>' AS xml) COLUMNS a int PATH '.')",
+    'SELECT json_build_object(\'a\', 1)::jsonb - \'a\', \'{{"a":1}}\'::jsonb || \'{{"b":2}}\'',
+    "SELECT B'101' | B'011', 1 << 2, ~1, 5 # 3, -relpages, +1, @ -5, |/ 16.0, 2 ^ 3 FROM pg_class LIMIT 1",
+    "SELECT '10.0.0.1'::inet << '10.0.0.0/8'::inet",
+    "SELECT to_tsvector('english', 'a cat') @@ to_tsquery('cat')",
+    'SELECT point(1, 2) <-> point(3, 4)',
+    "SELECT relname FROM pg_class WHERE relname LIKE ANY (ARRAY['pg_%'])",
+    'SELECT EXISTS (SELECT 1) AND NOT false OR true',
+    'SELECT GREATEST(relpages, 1), LEAST(relpages, 1), NULLIF(relpages, 0), COALESCE(reltuples, 0) FROM '
+    'pg_class LIMIT 1',
+    "SELECT pg_catalog.format('%I', relname) FROM pg_class LIMIT 1",
+]
+
+# Every corner of the read grammar a DBA uses (MySQL/MariaDB): none may be refused.
+MYSQL_LEGIT_SYNTAX: list[str] = [
+    'SELECT 1 FROM DUAL WHERE EXISTS (SELECT 1 FROM information_schema.TABLES)',
+    'SELECT 1 FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM information_schema.TABLES WHERE 1 = 0)',
+    'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_ROWS > ANY (SELECT 1)',
+    'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_ROWS >= ALL (SELECT 0)',
+    'SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (SELECT TABLE_NAME FROM '
+    'information_schema.COLUMNS)',
+    'SELECT CAST(TABLE_ROWS AS DECIMAL(20, 2)) FROM information_schema.TABLES',
+    'SELECT CAST(TABLE_ROWS AS CHAR(10)) FROM information_schema.TABLES',
+    'SELECT CONVERT(TABLE_NAME, CHAR) FROM information_schema.TABLES',
+    'SELECT TABLE_NAME COLLATE utf8mb3_bin FROM information_schema.TABLES',
+    'SELECT BINARY TABLE_NAME FROM information_schema.TABLES',
+    'SELECT TABLE_SCHEMA, COUNT(*) FROM information_schema.TABLES GROUP BY TABLE_SCHEMA WITH ROLLUP',
+    'SELECT 7 DIV 2, 7 % 2, 1 XOR 0',
+    "SELECT 'a' SOUNDS LIKE 'a'",
+    "SELECT TIMESTAMP '2020-01-01 00:00:00', DATE '2020-01-01', TIME '10:00:00'",
+    'SELECT NOW() + INTERVAL 1 DAY, NOW() - INTERVAL 2 HOUR',
+    "SELECT TRIM(BOTH 'x' FROM 'xax')",
+    "SELECT SUBSTRING('abc' FROM 2)",
+    'SELECT CHAR(65 USING utf8mb4)',
+    "SELECT WEIGHT_STRING('a')",
+    'SELECT 1 UNION SELECT 2 ORDER BY 1 LIMIT 1',
+    'SELECT 1 INTERSECT SELECT 1',
+    'SELECT 1 EXCEPT SELECT 2',
+    'SELECT SUM(TABLE_ROWS) OVER (PARTITION BY TABLE_SCHEMA ORDER BY TABLE_NAME ROWS BETWEEN UNBOUNDED '
+    'PRECEDING AND CURRENT ROW) FROM information_schema.TABLES',
+    'SELECT ROW(1, 2) = ROW(1, 2)',
+    'SELECT (1, 2) IN ((1, 2))',
+    'SELECT TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_ROWS IS NOT NULL AND t.TABLE_NAME '
+    "NOT LIKE 'x%' ESCAPE '!'",
+    'SELECT TABLE_NAME FROM information_schema.TABLES LIMIT 5 OFFSET 2',
+    'SELECT TABLE_NAME FROM information_schema.TABLES LIMIT 2, 5',
+    'SELECT DISTINCT TABLE_SCHEMA FROM information_schema.TABLES',
+    'SELECT STRAIGHT_JOIN 1',
+    'SELECT * FROM information_schema.TABLES a STRAIGHT_JOIN information_schema.COLUMNS b ON '
+    'a.TABLE_NAME = b.TABLE_NAME LIMIT 1',
+    'SELECT * FROM information_schema.TABLES a LEFT JOIN information_schema.COLUMNS b USING (TABLE_NAME) LIMIT 1',
+    'SELECT JSON_EXTRACT(\'{{"a":1}}\', \'$.a\') = 1',
+    'SELECT \'{{"a":1}}\' -> \'$.a\'',
+    'SELECT COUNT(*) FROM information_schema.TABLES HAVING COUNT(*) > 0',
+    'SELECT GREATEST(1, 2) IS TRUE',
+    'SELECT 1 = 1 IS UNKNOWN',
+    'SELECT @@GLOBAL.version, @@SESSION.sql_mode, @@max_connections',
+    "SELECT VERSION() REGEXP 'Maria'",
+    'SELECT 1 <=> NULL',
+    'SELECT ~1, 1 << 2, 5 & 3, 5 | 3, 5 ^ 3',
+    "SELECT MATCH(TABLE_NAME) AGAINST ('x') FROM information_schema.TABLES",
+    "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 1 ELSE 0 END FROM information_schema.TABLES",
+    'SELECT IFNULL(TABLE_ROWS, 0) + 1 FROM information_schema.TABLES',
+    'SELECT EXTRACT(YEAR_MONTH FROM NOW())',
+    "SELECT POSITION('a' IN 'abc')",
+    'SELECT TABLE_NAME FROM information_schema.TABLES ORDER BY TABLE_ROWS DESC, TABLE_NAME ASC',
+    "SELECT 0x41, X'41', B'1', _utf8mb4'a', N'a'",
+    'SELECT TABLE_NAME, (SELECT COUNT(*) FROM information_schema.COLUMNS c WHERE c.TABLE_NAME = '
+    't.TABLE_NAME) FROM information_schema.TABLES t',
+]
+
+
 def fill(sql: str, **values: object) -> str:
     """Fill the fixture placeholders; literal braces in a case are written doubled."""
     return sql.format(**values)

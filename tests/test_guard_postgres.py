@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import psycopg
 import pytest
-from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_REFUSED, fill
+from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.postgres import PostgresEngine
@@ -79,15 +79,16 @@ def test_legitimate_dba_queries_run(engine: PostgresEngine, sql: str) -> None:
     assert result.kind in ("select", "explain", "show")
 
 
-def test_everyday_expressions_pass_the_guard_and_run(make_pg_db) -> None:
+def test_everyday_expressions_and_syntax_pass_the_guard_and_run(make_pg_db) -> None:
     plain = connect(resolve(make_pg_db("")), LIMITS)  # no user functions here: nothing shadows a built-in
     failures = {}
     try:
-        for expression in PG_LEGIT_EXPRESSIONS:
+        statements = [f"SELECT {expression} FROM pg_class c" for expression in PG_LEGIT_EXPRESSIONS]
+        for sql in statements + [fill(sql) for sql in PG_LEGIT_SYNTAX]:
             try:
-                plain.run_sql(f"SELECT {expression} FROM pg_class c", max_rows=1)
+                plain.run_sql(sql, max_rows=1)
             except (GuardRefusal, DatabaseError) as exc:
-                failures[expression] = str(exc)
+                failures[sql] = str(exc)
     finally:
         plain.close()
     assert failures == {}

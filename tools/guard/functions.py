@@ -230,7 +230,7 @@ MYSQL_SAFE = _names("""
     stddev_samp sum var_pop var_samp variance
     row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value median
     percentile_cont percentile_disc any_value
-    if ifnull isnull nullif coalesce greatest least interval case
+    if ifnull isnull nullif coalesce greatest least interval case exists row match
     cast convert binary collation charset coercibility
     json_array json_array_append json_array_insert json_compact json_contains json_contains_path json_depth
     json_detailed json_equals json_exists json_extract json_insert json_keys json_length json_loose json_merge
