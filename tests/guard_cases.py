@@ -994,6 +994,40 @@ MYSQL_LEGIT_SYNTAX: list[str] = [
 ]
 
 
+# Analytical workload queries (TPC-H shapes) the advisor and explain receive: both guards must pass them.
+WORKLOAD_QUERIES: list[str] = [
+    "SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, "
+    "sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge, avg(l_discount), count(*) FROM lineitem "
+    "WHERE l_shipdate <= date '1998-12-01' - interval '90' day GROUP BY l_returnflag, l_linestatus "
+    "ORDER BY l_returnflag, l_linestatus",
+    "SELECT nation, o_year, sum(amount) AS sum_profit FROM (SELECT n_name AS nation, "
+    "extract(year FROM o_orderdate) AS o_year, l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity "
+    "AS amount FROM part, supplier, lineitem, partsupp, orders, nation WHERE s_suppkey = l_suppkey "
+    "AND ps_suppkey = l_suppkey AND p_partkey = l_partkey AND p_name LIKE '%green%') AS profit "
+    "GROUP BY nation, o_year ORDER BY nation, o_year DESC",
+    "SELECT c_count, count(*) AS custdist FROM (SELECT c_custkey, count(o_orderkey) FROM customer "
+    "LEFT OUTER JOIN orders ON c_custkey = o_custkey AND o_comment NOT LIKE '%special%requests%' "
+    "GROUP BY c_custkey) AS c_orders (c_custkey, c_count) GROUP BY c_count ORDER BY custdist DESC, c_count DESC",
+    "WITH revenue0 (supplier_no, total_revenue) AS (SELECT l_suppkey, sum(l_extendedprice * (1 - l_discount)) "
+    "FROM lineitem WHERE l_shipdate >= date '1996-01-01' AND l_shipdate < date '1996-01-01' + interval '3' month "
+    "GROUP BY l_suppkey) SELECT s_suppkey, s_name, total_revenue FROM supplier, revenue0 "
+    "WHERE s_suppkey = supplier_no AND total_revenue = (SELECT max(total_revenue) FROM revenue0) ORDER BY s_suppkey",
+    "SELECT p_brand, p_type, p_size, count(DISTINCT ps_suppkey) AS supplier_cnt FROM partsupp, part "
+    "WHERE p_partkey = ps_partkey AND p_brand <> 'Brand#45' AND p_size IN (49, 14, 23) AND ps_suppkey NOT IN "
+    "(SELECT s_suppkey FROM supplier WHERE s_comment LIKE '%Customer%Complaints%') "
+    "GROUP BY p_brand, p_type, p_size ORDER BY supplier_cnt DESC",
+    "SELECT cntrycode, count(*) AS numcust, sum(c_acctbal) FROM (SELECT substring(c_phone FROM 1 FOR 2) AS "
+    "cntrycode, c_acctbal FROM customer WHERE substring(c_phone FROM 1 FOR 2) IN ('13', '31') AND c_acctbal > "
+    "(SELECT avg(c_acctbal) FROM customer WHERE c_acctbal > 0.00) AND NOT EXISTS "
+    "(SELECT * FROM orders WHERE o_custkey = c_custkey)) AS custsale GROUP BY cntrycode ORDER BY cntrycode",
+    "SELECT o_year, sum(CASE WHEN nation = 'BRAZIL' THEN volume ELSE 0 END) / sum(volume) AS mkt_share FROM "
+    "(SELECT extract(year FROM o_orderdate) AS o_year, l_extendedprice * (1 - l_discount) AS volume, "
+    "n2.n_name AS nation FROM part, supplier, lineitem, orders, customer, nation n1, nation n2, region "
+    "WHERE p_partkey = l_partkey AND o_orderdate BETWEEN date '1995-01-01' AND date '1996-12-31') AS all_nations "
+    "GROUP BY o_year ORDER BY o_year",
+]
+
+
 def fill(sql: str, **values: object) -> str:
     """Fill the fixture placeholders; literal braces in a case are written doubled."""
     return sql.format(**values)

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import psycopg
 import pytest
-from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, fill
+from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, WORKLOAD_QUERIES, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.postgres import PostgresEngine
@@ -92,6 +92,13 @@ def test_everyday_expressions_and_syntax_pass_the_guard_and_run(make_pg_db) -> N
     finally:
         plain.close()
     assert failures == {}
+
+
+@pytest.mark.parametrize("engine_name", ["postgres", "mysql"])
+def test_analytical_workload_passes_both_guards(engine_name: str) -> None:
+    for sql in WORKLOAD_QUERIES:
+        assert check(sql, engine_name).kind == "select"
+        assert check(f"EXPLAIN {sql}", engine_name).kind == "explain"
 
 
 def test_guarded_statement_says_what_it_is() -> None:
