@@ -61,6 +61,11 @@ REFUSED: list[tuple[Any, str]] = [
     ({}, "one non-empty command document"),
     ("db.orders.drop()", "one non-empty command document"),
     ({"find": "orders", "writeConcern": {"w": 1}}, "write concern"),
+    ({"find": "system.users"}, "password hashes"),
+    ({"aggregate": "orders", "pipeline": [{"$lookup": {"from": "system.users", "localField": "a",
+                                                       "foreignField": "b", "as": "c"}}]}, "password hashes"),
+    ({"aggregate": "orders", "pipeline": [{"$unionWith": "system.keys"}]}, "signing keys"),
+    ({"count": "system.users"}, "password hashes"),
 ]
 
 LEGIT: list[dict[str, Any]] = [

@@ -50,6 +50,13 @@ FORBIDDEN_KEYS: dict[str, str] = {
     "writeConcern": "write concern belongs to writes",
 }
 
+# Collections whose documents are secrets; refused as the command's collection or a $lookup/$unionWith source.
+SECRET_COLLECTIONS: dict[str, str] = {
+    "system.users": "holds password hashes (SCRAM credentials)",
+    "system.keys": "holds the cluster's signing keys",
+}
+_SOURCE_KEYS = frozenset({"from", "coll", "$unionWith"})
+
 # Server-side time limit: the server itself stops the operation (the guard's database-side layer for MongoDB).
 _NO_MAX_TIME = frozenset({"explain", "ping", "hello", "isMaster", "buildInfo", "hostInfo", "connectionStatus"})
 
@@ -70,10 +77,18 @@ def _walk_keys(value: Any, path: str = "") -> None:
                 raise GuardRefusal(f"a non-text key at {path or 'top level'}", _HINT)
             if key in FORBIDDEN_KEYS:
                 raise GuardRefusal(f"{FORBIDDEN_KEYS[key]} (at {path + key})", _HINT)
+            if key in _SOURCE_KEYS and isinstance(inner, str):
+                _refuse_secret_collection(inner)
             _walk_keys(inner, f"{path}{key}.")
     elif isinstance(value, list | tuple):
         for index, inner in enumerate(value):
             _walk_keys(inner, f"{path}{index}.")
+
+
+def _refuse_secret_collection(name: str) -> None:
+    if name in SECRET_COLLECTIONS:
+        raise GuardRefusal(f"{name} {SECRET_COLLECTIONS[name]}; dbsage does not read secrets",
+                           "use the usersInfo command's role listing from an admin tool instead")
 
 
 def check_mongo_command(operation: dict[str, Any], *, max_time_ms: int = 5_000) -> GuardedMongoCommand:
@@ -85,6 +100,8 @@ def check_mongo_command(operation: dict[str, Any], *, max_time_ms: int = 5_000) 
         reason = _COMMAND_REASONS.get(name, f"{name} is not a read-only command dbsage knows")
         raise GuardRefusal(reason, _HINT)
     _walk_keys(operation)
+    if isinstance(operation[name], str):
+        _refuse_secret_collection(operation[name])
     if name == "explain":
         inner = operation.get("explain")
         if not isinstance(inner, dict) or next(iter(inner), None) not in {"find", "aggregate", "count", "distinct"}:
