@@ -330,3 +330,16 @@ def test_recognisable_secrets_in_results_are_masked(engine: PostgresEngine) -> N
                             "'host=primary user=rep password=s3cret' AS conninfo, 'plain text' AS other")
     assert result.rows == [["postgresql://app:***@db.internal/app", "host=primary user=rep password=***",
                             "plain text"]]
+
+
+def test_passwords_written_in_sql_text_are_masked(engine: PostgresEngine) -> None:
+    # as pg_stat_activity / performance_schema / SHOW PROCESSLIST would show other sessions' statements
+    texts = {
+        "ALTER ROLE app PASSWORD 'hunter2'": "ALTER ROLE app PASSWORD '***'",
+        "CREATE USER x IDENTIFIED BY 'pw'": "CREATE USER x IDENTIFIED BY '***'",
+        "SET PASSWORD FOR u = 'pw'": "SET PASSWORD FOR u = '***'",
+        "CREATE USER y IDENTIFIED WITH ed25519 AS 'hash'": "CREATE USER y IDENTIFIED WITH ed25519 AS '***'",
+        "SELECT 'not a secret'": "SELECT 'not a secret'",
+    }
+    literals = ", ".join("'" + text.replace("'", "''") + "'" for text in texts)
+    assert engine.run_sql(f"SELECT {literals}").rows == [list(texts.values())]

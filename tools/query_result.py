@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import uuid
 from typing import Any
 
@@ -27,10 +28,25 @@ class QueryResult(BaseModel):
     executes_inner: bool = False
 
 
+# Passwords inside SQL text that other sessions ran (pg_stat_activity, performance_schema, SHOW PROCESSLIST):
+# CREATE/ALTER ROLE … PASSWORD '…', … IDENTIFIED [WITH plugin] BY/AS '…', PASSWORD('…'), SET PASSWORD FOR u = '…'.
+_SQL_PASSWORD = re.compile(
+    r"(?P<head>\b(?:PASSWORD(?:\s+FOR\s+\S+\s*=)?|IDENTIFIED(?:\s+WITH\s+\S+)?\s+(?:BY|AS)(?:\s+PASSWORD)?)"
+    r"\s*\(?\s*)"
+    r"(?P<secret>'(?:[^'\\]|\\.|'')*')",
+    re.I,
+)
+
+
+def mask_secrets(text: str) -> str:
+    """DSN passwords, API keys (tools/redact.py) and passwords written in SQL text, masked."""
+    return _SQL_PASSWORD.sub(lambda m: m["head"] + "'***'", redact(text))
+
+
 def jsonable(value: Any) -> Any:
     """A driver value as plain JSON data (text for what JSON has no type for), with recognisable secrets masked."""
     if isinstance(value, str):
-        return redact(value)  # query texts and settings (primary_conninfo, …) may carry passwords
+        return mask_secrets(value)  # query texts and settings (primary_conninfo, …) may carry passwords
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, decimal.Decimal):
