@@ -350,6 +350,10 @@ MYSQL_REFUSED: list[tuple[str, str]] = [
     ("SELECT * FROM canary\n/*!40101 INTO OUTFILE '/tmp/x' */", "executed by MySQL"),
     ("SELECT 1 --1, SLEEP(5)", "SLEEP()"),
     ("SELECT /*+ MAX_EXECUTION_TIME(100000) */ 1", "optimizer hints"),
+    ("SHOW VARIABLES WHERE SLEEP(1) = 0", "SLEEP()"),
+    ("SHOW TABLES WHERE GET_LOCK('a', 0)", "named lock"),
+    ("SHOW STATUS WHERE Variable_name = 'x' AND BENCHMARK(1000000000, MD5('x'))", "BENCHMARK()"),
+    ("SHOW ENGINE INNODB STATUS WHERE SLEEP(1)", ""),
     ("SELECT /*+ SET_VAR(max_statement_time=0) */ COUNT(*) FROM canary", "optimizer hints"),
     ("SELECT {db}.lower('A')", "stored function"),  # `--` without a space is not a comment to MySQL
     ("SELECT 1 /* /* */, SLEEP(5) /* */", "SLEEP()"),  # MySQL comments do not nest
@@ -515,6 +519,8 @@ MYSQL_LEGIT: list[str] = [
     "SHOW TABLE STATUS",
     "SHOW DATABASES",
     "SHOW ENGINES",
+    "SHOW VARIABLES WHERE Variable_name IN ('max_connections', 'version')",
+    "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'",
     "DESCRIBE canary",
     "EXPLAIN SELECT * FROM canary WHERE id = 1",
     "EXPLAIN FORMAT=JSON SELECT * FROM canary WHERE v = 'a'",

@@ -33,6 +33,7 @@ _PRESCAN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bLOAD_FILE\b|\bLOAD\s+(DATA|XML)\b", re.I), "LOAD_FILE / LOAD DATA read server files"),
 )
 
+_WHERE = re.compile(r"\bWHERE\b", re.I)
 _ANALYZE_SELECT = re.compile(r"^\s*ANALYZE\s+(?:FORMAT\s*=\s*\w+\s+)?(?=\(|SELECT\b|WITH\b)", re.I)
 
 # SHOW forms that print password hashes.
@@ -102,7 +103,13 @@ def _classify(sql: str, stmt: exp.Expr) -> GuardedStatement:
     if isinstance(stmt, exp.Query):
         functions, relations = _check_tree(stmt, plan_only=False)
         return GuardedStatement(sql=sql, engine="mysql", kind="select", functions=functions, relations=relations)
-    if isinstance(stmt, exp.Show) or (isinstance(stmt, exp.Command) and str(stmt.this).upper() == "SHOW"):
+    if isinstance(stmt, exp.Show):  # SHOW … WHERE evaluates expressions: they pass the same checks as a SELECT's
+        functions, relations = _check_tree(stmt, plan_only=False)
+        return GuardedStatement(sql=sql, engine="mysql", kind="show", functions=functions, relations=relations)
+    if isinstance(stmt, exp.Command) and str(stmt.this).upper() == "SHOW":
+        if _WHERE.search(str(stmt.expression)):
+            raise GuardRefusal("SHOW … WHERE evaluates expressions in a form the guard cannot parse",
+                               "use SHOW … LIKE, or query information_schema / performance_schema")
         return GuardedStatement(sql=sql, engine="mysql", kind="show")
     if isinstance(stmt, exp.Describe):
         inner = stmt.this
