@@ -87,6 +87,8 @@ LEGIT: list[dict[str, Any]] = [
     {"buildInfo": 1},
     {"ping": 1},
     {"connectionStatus": 1},
+    {"listDatabases": 1},  # admin-only commands go to the admin database
+    {"currentOp": 1},
 ]
 
 

@@ -58,7 +58,7 @@ def _bounded(guarded: GuardedMongoCommand, max_rows: int) -> dict[str, Any]:
 def _execute(engine: MongoEngine, guarded: GuardedMongoCommand, max_rows: int,
              database: str | None) -> tuple[list[dict[str, Any]], bool]:
     """The documents of the first batch (at most max_rows + 1) and whether the server had more."""
-    db = engine.database(database)
+    db = engine.database("admin" if guarded.admin_only else database)
     try:
         reply = db.command(_bounded(guarded, max_rows))
         cursor = reply.get("cursor")

@@ -24,6 +24,10 @@ READ_COMMANDS = frozenset({
     "getCmdLineOpts", "getLog", "top", "replSetGetStatus", "replSetGetConfig", "validateDBMetadata",
 })
 
+# Read commands the server accepts only on the admin database: the executor sends them there.
+ADMIN_COMMANDS = frozenset({"listDatabases", "currentOp", "getCmdLineOpts", "getLog", "top", "replSetGetStatus",
+                            "replSetGetConfig"})
+
 # Commands that could be mistaken for reads, with the reason they are refused (the list above is what grants).
 _COMMAND_REASONS: dict[str, str] = {
     "eval": "eval runs JavaScript on the server",
@@ -68,6 +72,7 @@ class GuardedMongoCommand(BaseModel):
     command: dict[str, Any]
     collection: str | None = None
     returns_cursor: bool = False
+    admin_only: bool = False
 
 
 def _walk_keys(value: Any, path: str = "") -> None:
@@ -119,7 +124,8 @@ def check_mongo_command(operation: dict[str, Any], *, max_time_ms: int = 5_000) 
         command = _with_max_time(command, max_time_ms)
     collection = operation[name] if isinstance(operation[name], str) else None
     return GuardedMongoCommand(name=name, command=command, collection=collection,
-                               returns_cursor=name in ("find", "aggregate", "listCollections", "listIndexes"))
+                               returns_cursor=name in ("find", "aggregate", "listCollections", "listIndexes"),
+                               admin_only=name in ADMIN_COMMANDS)
 
 
 def _with_max_time(command: dict[str, Any], max_time_ms: int) -> dict[str, Any]:
