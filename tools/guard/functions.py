@@ -90,7 +90,9 @@ PG_SAFE = _names("""
     pg_show_all_settings pg_cursor pg_prepared_statement pg_timezone_names pg_timezone_abbrevs
     pg_available_extensions pg_available_extension_versions pg_extension_update_paths pg_mcv_list_items
     pg_event_trigger_ddl_commands pg_sequence_parameters pg_show_replication_origin_status
-    pg_backend_memory_contexts pg_numa_available
+    pg_backend_memory_contexts pg_numa_available pow parse_ident pg_collation_actual_version
+    pg_database_collation_actual_version pg_stat_have_stats pg_xact_commit_timestamp_origin pg_sequence_last_value
+    pg_config xml
     int2 int4 int8 float4 float8 numeric text varchar bpchar bool date time timetz timestamp timestamptz interval
     bytea oid name regclass char json jsonb inet cidr macaddr macaddr8 uuid xid xid8 money bit varbit
     hypopg hypopg_create_index hypopg_list_indexes hypopg_get_indexdef hypopg_relation_size hypopg_drop_index
@@ -146,7 +148,6 @@ PG_REASONS: dict[str, str] = {
     "pg_export_snapshot": "exports a snapshot to other sessions",
     "pg_import_system_collations": "creates collations",
     "pg_stat_clear_snapshot": "changes session statistics state",
-    "pg_sequence_last_value": "reads sequence state outside the guard's list",
 }
 
 PG_REASON_PREFIXES: tuple[tuple[str, str], ...] = (
