@@ -227,3 +227,31 @@ def test_backslash_is_refused_when_the_server_reads_it_differently(engine: MySQL
     finally:
         with engine.connection() as conn, conn.cursor() as cur:
             cur.execute("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')")
+
+
+# MariaDB's own list of its built-in functions, minus these deliberate refusals, must all pass the allow-list.
+DELIBERATELY_REFUSED = {
+    "sleep", "benchmark", "get_lock", "release_lock", "release_all_locks", "is_free_lock", "is_used_lock",
+    "load_file", "master_pos_wait", "master_gtid_wait", "wsrep_last_seen_gtid", "wsrep_last_written_gtid",
+    "wsrep_sync_wait_upto_gtid", "last_insert_id", "password", "old_password", "encrypt", "encode", "decode",
+    "aes_decrypt", "des_decrypt", "des_encrypt",
+    # Oracle-mode internal spellings, not called by name
+    "concat_operator_oracle", "decode_oracle", "lpad_oracle", "ltrim_oracle", "replace_oracle", "rpad_oracle",
+    "rtrim_oracle", "substr_oracle", "trim_oracle",
+}
+
+
+def test_every_mariadb_builtin_is_allowed_unless_deliberately_refused(canary_dsn: str) -> None:
+    from dbsage.tools.guard.functions import mysql_function_verdict
+
+    conn = admin(canary_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT LOWER(FUNCTION) FROM information_schema.SQL_FUNCTIONS")
+            builtins = {row[0] for row in cur.fetchall()}
+    finally:
+        conn.close()
+    assert len(builtins) > 200
+    refused = {name for name in builtins if mysql_function_verdict(name) is not None}
+    assert refused <= DELIBERATELY_REFUSED, sorted(refused - DELIBERATELY_REFUSED)
+    assert {"sleep", "get_lock", "load_file", "benchmark"} <= refused

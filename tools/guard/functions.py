@@ -242,6 +242,8 @@ MYSQL_SAFE = _names("""
     inet6_aton inet6_ntoa is_ipv4 is_ipv6 is_ipv4_compat is_ipv4_mapped
     connection_id current_role current_user database schema session_user system_user user version found_rows
     row_count charset default
+    extractvalue updatexml add_months bit_count column_check column_exists column_json column_list crc32c
+    decode_histogram lengthb nvl nvl2 name_const random_bytes schemas binlog_gtid_pos aes_encrypt
     format_bytes format_pico_time format_time format_path format_statement ps_thread_id extract_schema_from_file_name
     extract_table_from_file_name sys_get_config version_major version_minor version_patch quote_identifier
     list_add list_drop ps_is_account_enabled ps_is_consumer_enabled ps_is_instrument_default_enabled
