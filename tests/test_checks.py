@@ -607,3 +607,25 @@ def test_report_is_bounded_per_rule() -> None:
     kept, omitted = bounded(findings)
     assert len(findings) == 250 and len(kept) == 100 and omitted == {"schema.missing_primary_key": 150}
     assert next(c for c in card if c.key == "pks").why == "250 of 250 tables have no primary key"
+
+
+@pytest.mark.parametrize("grant", ["pg_monitor", None], ids=["read-only role with pg_monitor", "bare login"])
+def test_checkup_as_a_least_privilege_login(healthy: str, pg_admin_dsn: str, grant: str | None) -> None:
+    from dbsage.tools.engines.postgres import read_only_role_sql
+
+    database = healthy.rsplit("/", 1)[1]
+    role_sql = read_only_role_sql(database, ["public"], role="dbsage_t_ro").replace(" PASSWORD 'choose-a-password'", "")
+    if grant is None:
+        role_sql = role_sql.replace("GRANT pg_monitor TO dbsage_t_ro;", "")
+    run(healthy, *[line.split("  --")[0] for line in role_sql.splitlines()])
+    try:
+        report = check(healthy.replace("postgres@", "dbsage_t_ro@", 1))
+    finally:
+        run(healthy, "DROP OWNED BY dbsage_t_ro", "DROP ROLE dbsage_t_ro")
+    ids = {f.id for f in report.findings}
+    assert "security.dbsage_superuser" not in ids
+    assert "configuration.pg_stat_statements_missing" not in ids  # installed and preloaded: not a false alarm
+    assert not [f for f in report.findings if f.family in DATABASE_FAMILIES]
+    unreadable = {note.split(":")[0] for note in report.skipped}
+    assert unreadable == {"role_passwords", "hba"}  # pg_authid and pg_hba_file_rules: superusers only
+    assert {item.key: item.status for item in report.scorecard}["monitoring"] == "pass"

@@ -118,3 +118,23 @@ def test_cli(dsn: str) -> None:
     assert table.exit_code == 0 and "SELECT pg_sleep($1)" in table.stdout
     bad = CliRunner().invoke(app, ["top", "--db", dsn, "--sort", "nope"])
     assert bad.exit_code == 2
+
+
+def test_login_without_read_all_stats_is_told_why_texts_are_hidden(dsn: str, pg_admin_dsn: str) -> None:
+    from conftest import with_database
+
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
+        conn.execute("CREATE ROLE dbsage_t_reader LOGIN")
+    try:
+        database = dsn.rsplit("/", 1)[1]
+        reader = with_database(pg_admin_dsn, database).replace("postgres@", "dbsage_t_reader@", 1)
+        engine = connect(resolve(reader))
+        try:
+            report = engine.top_statements(sort="calls", limit=3)
+        finally:
+            engine.close()
+    finally:
+        with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
+            conn.execute("DROP ROLE dbsage_t_reader")
+    assert report.statements and report.statements[0].query == "<insufficient privilege>"
+    assert report.notes and "pg_read_all_stats" in report.notes[0]

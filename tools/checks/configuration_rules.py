@@ -88,13 +88,17 @@ def slow_query_logging(facts: Facts, limits: Thresholds) -> list[Finding]:
 
 def pg_stat_statements(facts: Facts, limits: Thresholds) -> list[Finding]:
     env = (facts.get("environment") or [{}])[0]
-    preload = settings_of(facts).get("shared_preload_libraries", {}).get("setting", "")
-    installed, preloaded = env.get("pss_installed"), "pg_stat_statements" in (preload or "")
+    preload = settings_of(facts).get("shared_preload_libraries", {}).get("setting")
+    installed = env.get("pss_installed")
+    # None: unknown (the setting is hidden from this login and the view could not be asked)
+    preloaded = env.get("pss_preloaded", None if preload is None else "pg_stat_statements" in preload)
     if installed is None or (installed and preloaded):
         return []
-    steps = ([] if preloaded else ["ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';  -- keep "
-                                   "existing entries; restart"]) + ([] if installed else
-                                                                    ["CREATE EXTENSION pg_stat_statements;"])
+    preload_step = {False: ["ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';  -- keep existing "
+                            "entries; restart"],
+                    None: ["-- make sure shared_preload_libraries includes pg_stat_statements (needs a restart)"],
+                    True: []}[preloaded]
+    steps = preload_step + ([] if installed else ["CREATE EXTENSION pg_stat_statements;"])
     return [Finding(
         id="configuration.pg_stat_statements_missing", family="configuration", severity="medium",
         object="pg_stat_statements", title="pg_stat_statements is not available: no per-statement statistics",

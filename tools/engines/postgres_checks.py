@@ -51,9 +51,12 @@ def read_facts(engine: PostgresEngine) -> tuple[Facts, list[str]]:
         version = int(env.get("version_num") or 0)
         _read(conn, cur, "checkpoints", _sql("check_checkpoints17" if version >= 170000 else "check_checkpoints"),
               facts, skipped)
-        preload = {s["name"]: s["setting"] for s in facts.get("settings", [])}.get("shared_preload_libraries", "")
-        if env.get("pss_installed") and "pg_stat_statements" in (preload or ""):
+        if env.get("pss_installed"):
+            # Reading the view is the test that works for every login: shared_preload_libraries itself is
+            # hidden from logins without pg_read_all_settings.
             _read(conn, cur, "statements", _sql("check_statements"), facts, skipped)
+            refused = any(n.startswith("statements:") and "shared_preload_libraries" in n for n in skipped)
+            env["pss_preloaded"] = True if "statements" in facts else False if refused else None
     if env:
         schemas = sorted({t["schema"] for t in facts.get("tables", [])}) or ["public"]
         env["read_only_role_sql"] = read_only_role_sql(env["database"], schemas)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from dbsage.tools.errors import CapabilityMissing, UsageError
+from dbsage.tools.errors import CapabilityMissing, DatabaseError, UsageError
 
 if TYPE_CHECKING:
     from dbsage.tools.engines.postgres import PostgresEngine
@@ -77,12 +77,25 @@ def enabling_steps(status: dict[str, Any]) -> str:
 def require_pg_stat_statements(engine: PostgresEngine) -> dict[str, Any]:
     from dbsage.tools.engines.postgres import _sql
 
-    status = engine.catalog_query(_sql("pss_status"))[0]
+    status = engine.catalog_query(_sql("pss_status"), {})[0]
+    if status["preloaded"] is None:  # this login may not read the setting: ask the view itself
+        status["preloaded"] = not status["installed"] or _view_answers(engine)
     if not (status["installed"] and status["preloaded"]):
         problem = "not installed in this database" if not status["installed"] else "not in shared_preload_libraries"
         raise CapabilityMissing(f"pg_stat_statements is {problem}, so the server keeps no per-statement statistics",
                                 enabling_steps(status))
     return status
+
+
+def _view_answers(engine: PostgresEngine) -> bool:
+    """pg_stat_statements refuses to answer ("must be loaded via shared_preload_libraries") when not preloaded."""
+    try:
+        engine.catalog_query("SELECT 1 FROM pg_stat_statements LIMIT 1")
+    except DatabaseError as exc:
+        if "shared_preload_libraries" in exc.message:
+            return False
+        raise
+    return True
 
 
 def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20) -> TopReport:
