@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from fakes_llm import ScriptedChatModel, tool_call, tool_texts
 from langchain_core.messages import AIMessage
 
 from dbsage.agent.loop import AgentLoop, TurnBudget, as_data
 from dbsage.agent.toolbox import ToolContext
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.targets import resolve
+from fakes_llm import ScriptedChatModel, tool_call, tool_texts
 
 SHOP = """
 CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);

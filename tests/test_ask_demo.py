@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes_llm import Reply, openai_stub
 from typer.testing import CliRunner
 
 from dbsage.agent.cli import app
 from dbsage.agent.proposals import ProposalStore
 from dbsage.tools.demo.workload import query
+from fakes_llm import Reply, openai_stub
 
 SLOW = query("stale_pending_orders").sql
 QUESTION = f"why is this query slow: {SLOW}"

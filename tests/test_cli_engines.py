@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pymongo
 import pytest
 
-DBSAGE = str(Path(sys.executable).parent / "dbsage")
+from cli import run_dbsage as dbsage
 
 SHOP = """
 CREATE TABLE customers (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL UNIQUE)
@@ -21,12 +17,6 @@ CREATE TABLE orders (
   CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id)
 );
 """
-
-
-def dbsage(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop("DBSAGE_DB", None)
-    return subprocess.run([DBSAGE, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.fixture(scope="module")

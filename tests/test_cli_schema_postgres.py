@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-DBSAGE = str(Path(sys.executable).parent / "dbsage")
+from cli import run_dbsage as dbsage
 
 SETUP = """
 CREATE TABLE notes (id int PRIMARY KEY, body text);
@@ -17,12 +12,6 @@ COMMENT ON TABLE notes IS '[red]not markup[/red] [bold]';
 COMMENT ON COLUMN notes.body IS '[link=http://x]click[/link]';
 CREATE TABLE no_pk (v int);
 """
-
-
-def dbsage(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop("DBSAGE_DB", None)
-    return subprocess.run([DBSAGE, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.fixture(scope="module")

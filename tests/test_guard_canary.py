@@ -19,13 +19,13 @@ from typing import Any
 import psycopg
 import pymysql
 import pytest
-from guard_cases import MYSQL_HARMLESS, MYSQL_REFUSED, PG_HARMLESS, PG_REFUSED, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.postgres_query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement
 from dbsage.tools.targets import resolve
+from guard_cases import MYSQL_HARMLESS, MYSQL_REFUSED, PG_HARMLESS, PG_REFUSED, fill
 
 LIMITS = SessionLimits(statement_timeout_ms=1_500)
 

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 import pymysql
 import pytest
-from guard_cases import MYSQL_HARMLESS, MYSQL_LEGIT, MYSQL_LEGIT_EXPRESSIONS, MYSQL_LEGIT_SYNTAX, MYSQL_REFUSED, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.mysql import MySQLEngine
@@ -23,6 +22,7 @@ from dbsage.tools.engines.mysql_query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve
+from guard_cases import MYSQL_HARMLESS, MYSQL_LEGIT, MYSQL_LEGIT_EXPRESSIONS, MYSQL_LEGIT_SYNTAX, MYSQL_REFUSED, fill
 
 CANARY = """
 CREATE TABLE canary (id INT PRIMARY KEY, v VARCHAR(20));

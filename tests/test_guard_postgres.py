@@ -14,7 +14,6 @@ from dataclasses import replace
 
 import psycopg
 import pytest
-from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, WORKLOAD_QUERIES, fill
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.postgres import PostgresEngine
@@ -22,6 +21,7 @@ from dbsage.tools.engines.postgres_query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve
+from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, WORKLOAD_QUERIES, fill
 
 CANARY = """
 CREATE TABLE canary (id int PRIMARY KEY, v text);

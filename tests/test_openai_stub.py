@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from fakes_llm import Reply, openai_stub
 from pydantic import SecretStr
 
 from dbsage.agent.loop import AgentLoop
@@ -27,6 +26,7 @@ from dbsage.agent.model import (
 from dbsage.agent.toolbox import ToolContext
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.targets import resolve
+from fakes_llm import Reply, openai_stub
 
 SECRET_KEY = "sk-test-0123456789abcdefSECRET"
 LOCAL_KEY = "hunter2-local-key"  # a key that does not look like one: only explicit masking can hide it

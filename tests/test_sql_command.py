@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pymongo
 import pytest
 
-DBSAGE = str(Path(sys.executable).parent / "dbsage")
+from cli import run_dbsage
 
 
-def dbsage(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DBSAGE, "sql", *args], input=stdin if stdin is not None else "", capture_output=True,
-                          text=True, timeout=60)
+def dbsage(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return run_dbsage("sql", *args, stdin=stdin)
 
 
 @pytest.fixture(scope="module")
