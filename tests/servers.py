@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -100,28 +100,11 @@ def mariadb_server() -> Iterator[str]:
     user_args = ["--user=mysql"] if os.geteuid() == 0 else []
     subprocess.run([install, "--no-defaults", f"--datadir={data}", *user_args,
                     "--auth-root-authentication-method=normal", "--skip-test-db"], check=True, capture_output=True)
-    log = open(root / "server.log", "wb")  # noqa: SIM115 — lives as long as the server
-    proc = subprocess.Popen(
-        [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={port}", f"--socket={sock}",
-         "--bind-address=127.0.0.1", "--performance-schema=ON", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
-         "--innodb-flush-log-at-trx-commit=0", f"--pid-file={data / 'mysqld.pid'}", f"--tmpdir={tmp}", *user_args],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not sock.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"MariaDB did not start; see {root / 'server.log'}")
-            time.sleep(0.1)
+    command = [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={port}", f"--socket={sock}",
+               "--bind-address=127.0.0.1", "--performance-schema=ON", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
+               "--innodb-flush-log-at-trx-commit=0", f"--pid-file={data / 'mysqld.pid'}", f"--tmpdir={tmp}", *user_args]
+    with _server_process(command, root, "MariaDB", ready=sock.exists):
         yield f"mysql://root@127.0.0.1:{port}/mysql"
-    finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=30)
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -132,22 +115,34 @@ def mongo_server() -> Iterator[str]:
         raise RuntimeError("secantusd-py not found; pip install -e '.[dev]' installs SecantusDB")
     port = free_port()
     root = Path(tempfile.mkdtemp(prefix="dbsage-mongo-"))
+    command = [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:", "--standalone",
+               "--log-level", "WARNING"]
+    with _server_process(command, root, "SecantusDB", ready=lambda: _accepts(port)):
+        yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+def _accepts(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def _server_process(command: list[str], root: Path, what: str, ready: Callable[[], bool]) -> Iterator[None]:
+    """Run a server in the foreground of a child process until the block ends; then stop it and remove `root`."""
     log = open(root / "server.log", "wb")  # noqa: SIM115 — lives as long as the server
-    proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", ":memory:",
-                             "--standalone", "--log-level", "WARNING"], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
+        while not ready():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"SecantusDB did not start; see {root / 'server.log'}")
+                raise RuntimeError(f"{what} did not start; see {root / 'server.log'}")
             time.sleep(0.1)
-        yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        yield
     finally:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         if proc.poll() is None:
             proc.kill()
         log.close()
