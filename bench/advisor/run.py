@@ -114,35 +114,64 @@ def _pgmcp_call(dsn: str, queries: list[str], budget: int | None, max_seconds: f
     return dict(json.loads(done.stdout))
 
 
-_ANALYSABLE: dict[tuple[str, ...], list[str]] = {}
-
-
-def _analysable(dsn: str, queries: list[tuple[str, str]]) -> list[str]:
-    """The queries postgres-mcp can analyse one by one (one failing query aborts its whole workload analysis)."""
-    key = tuple(name for name, _ in queries)
-    if key not in _ANALYSABLE:
-        _ANALYSABLE[key] = [name for name, sql in queries if not _pgmcp_call(dsn, [sql], None, 10).get("error")]
-    return _ANALYSABLE[key]
+_CULPRIT = re.compile(r'(?:column|relation) "([^"]+)"')
 
 
 def run_pgmcp(dsn: str, queries: list[tuple[str, str]], budget: int | None, max_seconds: float) -> dict[str, Any]:
     """Baseline (b): postgres-mcp 0.3.0's DatabaseTuningAdvisor, in its own Python 3.12 venv.
 
-    When it fails on the whole workload, it is run again on the queries it can analyse, and that is reported.
+    One query it cannot analyse aborts its whole analysis. Then the queries that mention the name in its error are
+    left out and it runs again, until it succeeds; the table reports how many queries it analysed in the end.
     """
     if not PGMCP_PYTHON.exists():
         return {"error": f"{PGMCP_PYTHON} missing: see bench/README.md", "definitions": [], "seconds": None}
-    answer = _pgmcp_call(dsn, [sql for _, sql in queries], budget, max_seconds)
-    note = None
-    if answer.get("error"):
-        first_error = answer["error"]
-        usable = _analysable(dsn, queries)
-        note = (f"failed on the whole workload ({first_error}); rerun on the {len(usable)}/{len(queries)} queries "
-                "it can analyse")
-        answer = _pgmcp_call(dsn, [sql for name, sql in queries if name in usable], budget, max_seconds)
-        answer["seconds"] = answer.get("seconds")
-    return {"seconds": answer.get("seconds"), "definitions": [i["definition"] for i in answer["indexes"]],
-            "error": answer.get("error"), "note": note, "timed_out": None}
+    first = _pgmcp_call(dsn, [sql for _, sql in queries], budget, max_seconds)
+    if not first.get("error"):
+        return {"seconds": first["seconds"], "definitions": [i["definition"] for i in first["indexes"]],
+                "analysed": len(queries), "timed_out": None}
+    # Its parser cannot tell which table an unqualified column belongs to in a multi-table query: give it the same
+    # queries with every column qualified (sqlglot), then leave out what still fails.
+    remaining, errors, seconds = qualified(dsn, queries), [first["error"]], float(first.get("seconds") or 0.0)
+    while remaining:
+        answer = _pgmcp_call(dsn, [sql for _, sql in remaining], budget, max_seconds)
+        seconds += answer.get("seconds") or 0.0
+        error = answer.get("error")
+        if not error:
+            break
+        errors.append(error.removeprefix("Error in workload analysis: "))
+        found = _CULPRIT.search(error)
+        culprits = [q for q in remaining if found and re.search(rf"\b{re.escape(found[1])}\b", q[1])]
+        if not culprits:
+            return {"error": errors[-1], "definitions": [], "seconds": seconds, "timed_out": None}
+        remaining = [q for q in remaining if q not in culprits]
+    note = (f"failed on the queries as written ({errors[0]}); given them with qualified columns, analysed "
+            f"{len(remaining)}/{len(queries)}" + (f"; left out after: {'; '.join(errors[1:])}" if errors[1:] else ""))
+    return {"seconds": seconds, "definitions": [i["definition"] for i in answer.get("indexes", [])] if remaining
+            else [], "note": note, "analysed": len(remaining), "timed_out": None}
+
+
+def qualified(dsn: str, queries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same queries with every column qualified by its table (sqlglot), where PostgreSQL still plans them."""
+    import sqlglot
+    from sqlglot.optimizer.qualify import qualify
+
+    engine = connect(resolve(dsn))
+    try:
+        mapping = schema_map(engine.introspect())
+    finally:
+        engine.close()
+    out = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for name, sql in queries:
+            try:
+                tree = qualify(sqlglot.parse_one(sql, dialect="postgres"), dialect="postgres", db="public",
+                               schema=mapping, quote_identifiers=False, identify=False)  # type: ignore[arg-type]
+                text = tree.sql(dialect="postgres")
+                conn.execute(f"EXPLAIN {text}")
+            except Exception:  # noqa: BLE001 — keep the original when the rewrite does not plan
+                text = sql
+            out.append((name, text))
+    return out
 
 
 # -- workloads --------------------------------------------------------------------------------------------------------
@@ -279,7 +308,9 @@ def markdown(results: dict[str, Any]) -> str:
                 r = row[name]
                 over = " (over budget)" if r.get("over_budget") else ""
                 seconds = f"{r['seconds']:.1f} s" if r.get("seconds") is not None else "—"
-                error = f" error: {r['error']}" if r.get("error") else (" ¹" if r.get("note") else "")
+                error = f" error: {r['error']}" if r.get("error") else ""
+                if r.get("analysed") is not None and r["analysed"] < len(row["base_costs"]):
+                    error += f" ({r['analysed']}/{len(row['base_costs'])} queries analysed)"
                 cells.append(f"−{r['reduction']:.1%} (−{r['mean_query_reduction']:.0%}/query) · {seconds} · "
                              f"{r['size_bytes'] / 2**20:,.0f} MB{over}{error}")
             same = row.get("dbsage_at_pgmcp_size")
