@@ -237,3 +237,26 @@ def test_demo_database_planted_indexes(pg_demo_dsn: str) -> None:
     assert len(duplicate_pair & drops.keys()) == 1 and drops[(duplicate_pair & drops.keys()).pop()] == "duplicate"
     assert drops.get("orders_total_cents_idx") == "unused"
     assert "CREATE INDEX CONCURRENTLY" in console.export_text()
+
+
+def test_time_limit_keeps_the_best_set_so_far(shop: PostgresEngine) -> None:
+    report = run(shop, [HISTORY, COUNT, BY_EMAIL, ACTIVE_TIER, MONTH_TOTAL], max_seconds=0.001)
+    assert report.timed_out
+    assert any("limit" in note for note in report.notes)
+    assert report.cost_after <= report.cost_before  # whatever was chosen is costed honestly
+    assert sum(s.weight * s.cost_after for s in report.statements) == pytest.approx(report.cost_after)
+
+
+def test_weight_by_total_time(shop_dsn: str) -> None:
+    with psycopg.connect(shop_dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for n in range(1, 6):
+            conn.execute("SELECT id, total FROM orders WHERE customer_id = %s ORDER BY created_at DESC LIMIT 10", (n,))
+    result = CliRunner().invoke(app, ["advise", "--db", shop_dsn, "--weight-by", "time", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["report"]
+    assert report["weight_by"] == "time"
+    history = next(s for s in report["statements"] if "customer_id" in s["preview"])
+    # weight × planner cost = the statement's total execution time in ms (a few ms here, not 5 calls × cost)
+    assert 0 < history["weight"] * history["cost_before"] < 60_000
+    assert history["weight"] != 5
