@@ -41,6 +41,11 @@ ACTIVE_TIER = "SELECT id, email FROM customers WHERE tier = $1 AND deleted_at IS
 MONTH_TOTAL = "SELECT sum(total) FROM orders WHERE created_at >= '2024-03-01' AND created_at < '2024-04-01'"
 
 
+# Reset this database's statistics only: other tests read the demo database's on the same cluster.
+RESET_THIS_DATABASE = ("SELECT pg_stat_statements_reset(0, "
+                       "(SELECT oid FROM pg_database WHERE datname = current_database()))")
+
+
 def _vacuum(dsn: str) -> None:
     # VACUUM sets the visibility map: the planner then prices index-only scans (covering indexes) honestly. The test
     # cluster commits asynchronously, and VACUUM marks a page all-visible only once the inserts' commit is flushed.
@@ -156,7 +161,7 @@ def test_parameterised_statements_use_generic_plans(shop: PostgresEngine) -> Non
 
 def test_statistics_workload_and_cli(shop_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with psycopg.connect(shop_dsn, autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute(RESET_THIS_DATABASE)
         for n in range(1, 40):
             conn.execute("SELECT id, total FROM orders WHERE customer_id = %s ORDER BY created_at DESC LIMIT 10", (n,))
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
@@ -249,7 +254,7 @@ def test_time_limit_keeps_the_best_set_so_far(shop: PostgresEngine) -> None:
 
 def test_weight_by_total_time(shop_dsn: str) -> None:
     with psycopg.connect(shop_dsn, autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute(RESET_THIS_DATABASE)
         for n in range(1, 6):
             conn.execute("SELECT id, total FROM orders WHERE customer_id = %s ORDER BY created_at DESC LIMIT 10", (n,))
     result = CliRunner().invoke(app, ["advise", "--db", shop_dsn, "--weight-by", "time", "--format", "json"])

@@ -171,6 +171,19 @@ def _index_names(node: dict[str, Any]) -> Iterator[str]:
         yield from _index_names(child)
 
 
+def _untracked(conn: psycopg.Connection[Any]) -> None:
+    """Keep the advisor's own EXPLAINs out of pg_stat_statements, where the next `top`/`advise` would read them.
+
+    Only a superuser may change the setting; for anyone else it fails harmlessly (the workload query filters
+    hypopg calls, and EXPLAIN is not a SELECT).
+    """
+    try:
+        with conn.transaction():
+            conn.execute("SET LOCAL pg_stat_statements.track = 'none'")
+    except psycopg.Error:
+        pass
+
+
 @contextmanager
 def what_if_session(engine: PostgresEngine) -> Iterator[PostgresWhatIf]:
     """A what-if backend on one connection of `engine`; hypothetical indexes are reset afterwards."""
@@ -184,6 +197,7 @@ def what_if_session(engine: PostgresEngine) -> Iterator[PostgresWhatIf]:
         fix = None if installed else (
             "CREATE EXTENSION hypopg;" if available
             else f"apt-get install postgresql-{major}-hypopg (or build it from source), then CREATE EXTENSION hypopg;")
+        _untracked(conn)
         session = PostgresWhatIf(conn, fix)
         try:
             yield session
