@@ -150,6 +150,30 @@ class IndexSearch:
                 self.progress(f"swapped {current.name} for a better index (saves {best_gain:,.0f} more)")
         return chosen
 
+    def make_room(self, chosen: frozenset[IndexCandidate], solo: dict[IndexCandidate, float]
+                  ) -> frozenset[IndexCandidate]:
+        """Try each promising candidate that does not fit: evict the chosen indexes that lose least per byte until
+        it fits, refill greedily, and keep the result when the workload gets cheaper (a k-for-1 swap)."""
+        best, best_total = chosen, self.total(chosen)
+        outside = sorted((c for c in solo if c not in chosen and not self.fits(chosen | {c})), key=lambda c: -solo[c])
+        for candidate in outside[:6]:
+            if self.out_of_time():
+                break
+            trial = chosen
+            loss = {c: -self.delta(chosen, chosen - {c}) / max(self.space.sizes[c], 1) for c in chosen}
+            for victim in sorted(chosen, key=lambda c: loss[c]):
+                if self.fits(trial | {candidate}):
+                    break
+                trial = trial - {victim}
+            if not self.fits(trial | {candidate}):
+                continue
+            trial = self.greedy(trial | {candidate}, by_ratio=True)
+            total = self.total(trial)
+            if total < best_total - self.threshold(best):
+                best, best_total = trial, total
+                self.progress(f"made room for {candidate.name}")
+        return best
+
     def run(self, solo: dict[IndexCandidate, float]) -> SearchResult:
         empty: frozenset[IndexCandidate] = frozenset()
         before = self.total(empty)
@@ -164,6 +188,8 @@ class IndexSearch:
             if self.out_of_time():
                 break
             improved = self.greedy(self.swap(self.prune(chosen), solo), by_ratio=False)
+            if self.space.budget_bytes is not None:
+                improved = self.make_room(improved, solo)
             if improved == chosen:
                 break
             chosen = improved
