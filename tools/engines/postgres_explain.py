@@ -51,13 +51,12 @@ def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tupl
     # The same session layer as guarded execution (postgres_query): transaction-local statement timeout,
     # pg_catalog first on the search_path, and a refusal when a user function shadows a name the statement calls
     # (the planner folds immutable functions even without ANALYZE).
-    from dbsage.tools.engines.postgres_query import _prepare, _refuse_shadowed
+    from dbsage.tools.engines.postgres_query import enter_guarded_session
 
     with engine.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         try:
-            with conn.cursor() as plain:  # those helpers read tuple rows
-                _prepare(plain, engine.limits.statement_timeout_ms)
-                _refuse_shadowed(plain, sent)
+            with conn.cursor() as plain:  # it reads tuple rows
+                enter_guarded_session(plain, sent, engine.limits.statement_timeout_ms)
             cur.execute(sent.sql)  # guarded above
             row = cur.fetchone()
             document = next(iter(row.values())) if row else None

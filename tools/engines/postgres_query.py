@@ -45,14 +45,20 @@ def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows
     started = time.monotonic()
     with engine.connection() as conn:
         with conn.cursor() as cur:
-            _prepare(cur, limits.statement_timeout_ms)
-            _refuse_shadowed(cur, statement)
+            enter_guarded_session(cur, statement, limits.statement_timeout_ms)
         columns = _fetch(conn, statement.sql, statement.kind, collector, limits.statement_timeout_ms)
     return QueryResult(
         engine="postgres", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
         rows=collector.rows, row_count=len(collector.rows), truncated=collector.truncated_reason is not None,
         truncated_reason=collector.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
     )
+
+
+def enter_guarded_session(cur: psycopg.Cursor[Any], statement: GuardedStatement, timeout_ms: int) -> None:
+    """The per-call session layer every path that sends guard-checked SQL must enter first (query, explain, what-if):
+    transaction-local timeout and search_path, and a refusal when user code would answer to the statement's names."""
+    _prepare(cur, timeout_ms)
+    _refuse_shadowed(cur, statement)
 
 
 def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
