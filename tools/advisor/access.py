@@ -15,7 +15,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
-from dbsage.tools.advisor.candidate import IndexKey
+from dbsage.tools.advisor.candidate import IndexKey, quote_ident
 
 _PARAM_OR_STRING = re.compile(r"('(?:[^']|'')*')|\$(\d+)")
 _TRUNC_UNIT = re.compile(r"DATE_TRUNC\('[A-Z]+'", re.I)
@@ -168,7 +168,7 @@ def _equality(pred: exp.Expr, alias: str, access: TableAccess, local: set[str]) 
         is_join = bool(other_aliases & local)
         access.add(access.joins if is_join else access.equality, key)
         if isinstance(other, exp.Boolean) and key.column:
-            access.constants.append(f"{_ident(key.column)}" if other.this else f"NOT {_ident(key.column)}")
+            access.constants.append(f"{quote_ident(key.column)}" if other.this else f"NOT {quote_ident(key.column)}")
 
 
 def _constant_predicate(pred: exp.Expr, alias: str) -> str | None:
@@ -180,16 +180,10 @@ def _constant_predicate(pred: exp.Expr, alias: str) -> str | None:
     if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
         key = key_of(inner.this, alias)
         if key is not None and key.column:
-            return f"{_ident(key.column)} IS {'NOT ' if negate else ''}NULL"
+            return f"{quote_ident(key.column)} IS {'NOT ' if negate else ''}NULL"
     if isinstance(inner, exp.Column) and inner.table == alias:
-        return f"NOT {_ident(inner.name)}" if negate else _ident(inner.name)
+        return f"NOT {quote_ident(inner.name)}" if negate else quote_ident(inner.name)
     return None
-
-
-def _ident(name: str) -> str:
-    from dbsage.tools.advisor.candidate import quote_ident
-
-    return quote_ident(name)
 
 
 def _sort_keys(select: exp.Expr, by_alias: dict[str, TableAccess]) -> None:
@@ -217,15 +211,13 @@ def _resolve_output_name(item: exp.Expr, named: dict[str, exp.Expr]) -> exp.Expr
 def _same_table_keys(items: list[exp.Expr], by_alias: dict[str, TableAccess], bucket: str) -> None:
     """ORDER BY / GROUP BY keys, kept only when every item is on the same table (one index can then serve them)."""
     for alias, access in by_alias.items():
-        keys: list[IndexKey] = []
-        for item in items:
-            node = item.this if isinstance(item, exp.Ordered) else item
-            key = key_of(node, alias)
-            if key is None:
-                break
-            descending = bool(isinstance(item, exp.Ordered) and item.args.get("desc"))
-            keys.append(key.model_copy(update={"descending": descending}))
-        else:
-            if keys:
-                setattr(access, bucket, keys)
-            continue
+        keys = [_sort_key(item, alias) for item in items]
+        if keys and all(k is not None for k in keys):
+            setattr(access, bucket, keys)
+
+
+def _sort_key(item: exp.Expr, alias: str) -> IndexKey | None:
+    node = item.this if isinstance(item, exp.Ordered) else item
+    key = key_of(node, alias)
+    descending = bool(isinstance(item, exp.Ordered) and item.args.get("desc"))
+    return key.model_copy(update={"descending": descending}) if key is not None else None
