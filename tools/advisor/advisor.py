@@ -151,7 +151,11 @@ def _verified(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceRep
     relevant = {c: qs for c, qs in _relevance(run, suggested).items() if qs}
     deadline = run.started + run.options.max_seconds
     solo = _solo_gains(run, relevant, deadline)
-    keep = sorted((c for c, g in solo.items() if g > 0), key=lambda c: -solo[c])[:MAX_CANDIDATES]
+    # Useless alone is not useless: an index on the inner side of a join pays off only once the outer side has one
+    # too. Those stay in the search (after the useful ones), which re-costs them given the indexes already chosen.
+    helped = {q for c, g in solo.items() if g > 0 for q in relevant[c]}
+    keep = sorted((c for c, g in solo.items() if g > 0 or relevant[c] & helped),
+                  key=lambda c: -solo[c])[:MAX_CANDIDATES]
     sizes = {c: run.backend.index_size(c) for c in keep}
     space = SearchSpace(weights=run.weights, relevant={c: relevant[c] for c in keep}, sizes=sizes,
                         budget_bytes=run.options.budget_bytes, max_indexes=run.options.max_indexes,
