@@ -29,6 +29,7 @@ TRANSITIONS: dict[Status, set[Status]] = {
     "rejected": set(),
     "applied": set(),
 }
+AGENT_ACTOR = re.compile(r"^dbsage\b")  # how agent paths sign: "dbsage agent", "dbsage mcp", "dbsage advise"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS proposals (
   id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, engine TEXT NOT NULL, target TEXT NOT NULL,
@@ -136,6 +137,7 @@ class ProposalStore:
         return [self.get(i) for i in ids]
 
     def _move(self, proposal_id: int, to: Status, who: str, note: str | None = None) -> Proposal:
+        _refuse_agents(who, to)
         current = self.get(proposal_id).status
         if to not in TRANSITIONS[current]:
             allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing: it is final"
@@ -154,6 +156,7 @@ class ProposalStore:
 
     def export(self, proposal_id: int, folder: Path, by: str | None = None) -> builtins.list[Path]:
         """Write the approved proposal's up and down SQL as migration files; return their paths."""
+        _refuse_agents(by or current_user(), "exported")
         proposal = self.get(proposal_id)
         if proposal.status != "approved":
             raise InvalidTransition(f"proposal #{proposal_id} is {proposal.status}; only an approved one is exported",
@@ -170,6 +173,13 @@ class ProposalStore:
             db.execute("INSERT INTO audit VALUES (?, ?, ?, 'exported', ?)",
                        (proposal_id, _now(), by or current_user(), str(folder)))
         return written
+
+
+def _refuse_agents(who: str, action: str) -> None:
+    """The agent, MCP and router file proposals as `dbsage <origin>`: they may create, never decide."""
+    if AGENT_ACTOR.match(who):
+        raise InvalidTransition(f"{who} may file proposals, not have them {action}",
+                                "a person reviews it with `dbsage proposals show ID` and decides")
 
 
 def _slug(title: str) -> str:

@@ -91,3 +91,15 @@ def test_cli_lifecycle(store: ProposalStore, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no proposal #99" in missing.stderr
     pending = json.loads(runner.invoke(app, ["proposals", "list", "--status", "pending", "-f", "json"]).stdout)
     assert pending["proposals"] == []
+
+
+@pytest.mark.parametrize("actor", ["dbsage agent", "dbsage mcp", "dbsage router"])
+def test_agent_paths_may_create_but_never_decide(store: ProposalStore, tmp_path: Path, actor: str) -> None:
+    proposal = store.create(DRAFT, by=actor)
+    for decide in (lambda: store.approve(proposal.id, actor), lambda: store.reject(proposal.id, actor, "no")):
+        with pytest.raises(InvalidTransition, match="may file proposals"):
+            decide()
+    store.approve(proposal.id, "alice")
+    with pytest.raises(InvalidTransition, match="may file proposals"):
+        store.export(proposal.id, tmp_path / "m", by=actor)
+    assert [a.action for a in store.get(proposal.id).audit] == ["created", "approved"]
