@@ -265,3 +265,18 @@ def test_weight_by_total_time(shop_dsn: str) -> None:
     # weight × planner cost = the statement's total execution time in ms (a few ms here, not 5 calls × cost)
     assert 0 < history["weight"] * history["cost_before"] < 60_000
     assert history["weight"] != 5
+
+
+def test_statement_calling_a_shadowed_function_is_refused(make_pg_db) -> None:
+    """The what-if path enters the same session layer as guarded queries: the planner folds immutable functions."""
+    dsn = make_pg_db("CREATE TABLE people (id int PRIMARY KEY, email text);"
+                     "CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1';")
+    engine = connect(resolve(dsn))
+    assert isinstance(engine, PostgresEngine)
+    try:
+        report = run(engine, ["SELECT id FROM people WHERE lower(email) = 'a@b.c'", "SELECT id FROM people"])
+    finally:
+        engine.close()
+    [refused] = report.skipped
+    assert refused.statement_id == "q1" and refused.refused and "lower" in refused.reason
+    assert [s.statement_id for s in report.statements] == ["q2"]

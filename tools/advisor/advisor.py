@@ -85,7 +85,7 @@ def _admit(run: _Run, statements: list[WorkloadStatement]) -> None:
             accesses = analyze(guarded.sql, mapping)
             if not accesses:
                 raise DbsageError("reads no table of this database")
-            base = run.backend.register(statement.id, guarded.sql, statement.parameter_count)
+            base = run.backend.register(statement.id, guarded, statement.parameter_count)
         except GuardRefusal as refusal:
             run.skipped.append(SkippedStatement(statement_id=statement.id, preview=statement.preview(),
                                                 reason=refusal.message, refused=True))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.guard import GuardedStatement
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,11 @@ class WhatIfBackend(Protocol):
     fix: str | None  # how to enable them when they cannot
     parameters_note: str  # how statements with $n parameters are planned
 
-    def register(self, statement_id: str, sql: str, parameter_count: int) -> PlanCost:
-        """Remember a (guard-checked) statement and return its plan without new indexes.
+    def register(self, statement_id: str, statement: GuardedStatement, parameter_count: int) -> PlanCost:
+        """Remember a statement the guard accepted and return its plan without new indexes.
 
-        Raises DatabaseError when the planner cannot plan it (unknown parameter types, missing table, timeout).
+        Raises GuardRefusal when the database side of the guard refuses it (a user function shadows a name it calls),
+        DatabaseError when the planner cannot plan it (unknown parameter types, missing table, timeout).
         """
         ...
 

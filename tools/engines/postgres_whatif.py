@@ -26,6 +26,7 @@ from dbsage.tools.advisor.backend import PlanCost
 from dbsage.tools.advisor.candidate import IndexCandidate
 from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
 from dbsage.tools.errors import CapabilityMissing, DatabaseError
+from dbsage.tools.guard import GuardedStatement
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
@@ -41,8 +42,9 @@ class PostgresWhatIf:
 
     parameters_note = GENERIC_PLANS
 
-    def __init__(self, conn: psycopg.Connection[Any], hypopg_fix: str | None) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], hypopg_fix: str | None, timeout_ms: int) -> None:
         self.conn = conn
+        self.timeout_ms = timeout_ms
         self.fix = hypopg_fix
         self.hypothetical = hypopg_fix is None
         self._statements: dict[str, tuple[str, int]] = {}
@@ -94,8 +96,17 @@ class PostgresWhatIf:
 
     # -- plans -----------------------------------------------------------------------------------------------------
 
-    def register(self, statement_id: str, sql: str, parameter_count: int) -> PlanCost:
-        self._statements[statement_id] = (sql.strip().rstrip(";"), parameter_count)
+    def register(self, statement_id: str, statement: GuardedStatement, parameter_count: int) -> PlanCost:
+        # The session layer every guarded path enters (timeout, pg_catalog first on the search_path, refusal when a
+        # user function shadows a name the statement calls): the planner folds immutable functions even in EXPLAIN.
+        from dbsage.tools.engines.postgres_query import enter_guarded_session
+
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                enter_guarded_session(cur, statement, self.timeout_ms)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip().splitlines()[0]}") from None
+        self._statements[statement_id] = (statement.sql.strip().rstrip(";"), parameter_count)
         try:
             return self.plan(statement_id, frozenset())
         except DatabaseError:
@@ -198,7 +209,7 @@ def what_if_session(engine: PostgresEngine) -> Iterator[PostgresWhatIf]:
             "CREATE EXTENSION hypopg;" if available
             else f"apt-get install postgresql-{major}-hypopg (or build it from source), then CREATE EXTENSION hypopg;")
         _untracked(conn)
-        session = PostgresWhatIf(conn, fix)
+        session = PostgresWhatIf(conn, fix, engine.limits.statement_timeout_ms)
         try:
             yield session
         finally:
