@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dbsage.agent.advice_proposals import file_advice
 from dbsage.agent.proposals import Proposal
 from dbsage.agent.toolbox import ToolContext, ToolSpec
 from dbsage.tools.advisor.report import AdviceReport
@@ -279,26 +280,8 @@ def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
         workload = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
                     for n, sql in enumerate(params.statements, start=1)] or backend.statistics_workload("calls")
         report = advise(backend, schema, workload, options)
-    filed = _file_recommendations(ctx, report) if params.propose else []
+    filed = file_advice(report, by=f"dbsage {ctx.origin}", engine=ctx.target.engine) if params.propose else []
     return AdviseResult(report=report, proposals=filed)
-
-
-def _file_recommendations(ctx: ToolContext, report: AdviceReport) -> list[Proposal]:
-    from dbsage.agent.proposals import ProposalDraft, ProposalStore
-
-    store = ProposalStore()
-    filed = []
-    for rec in report.recommendations:
-        helped = ", ".join(f"{s.statement_id} cost {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
-        benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
-                   else "unverified (heuristic: hypopg missing)")
-        draft = ProposalDraft(title=f"create index {rec.index.name}", engine=ctx.target.engine,
-                              target=report.target, up_sql=rec.create_sql, down_sql=rec.drop_sql,
-                              estimated_benefit=benefit, size_bytes=rec.size_bytes,
-                              rationale=f"{rec.kind} index on {rec.index.table_key}; helps {helped or 'the workload'}."
-                                        f" Advice method: {report.method}.")
-        filed.append(store.create(draft, by=f"dbsage {ctx.origin}"))
-    return filed
 
 
 def _summarize_advice(result: AdviseResult) -> str:

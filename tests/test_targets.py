@@ -87,3 +87,19 @@ def test_dbsage_db_then_libpq_defaults(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("DBSAGE_DB")
     fallback = resolve(None)
     assert fallback.engine == "postgres" and fallback.dsn == "" and fallback.source == "libpq defaults"
+
+
+def test_postgres_only_commands_say_so_for_other_engines() -> None:
+    with pytest.raises(UsageError, match="supports PostgreSQL only so far; this target is MySQL/MariaDB"):
+        resolve("mysql://root@127.0.0.1/x").require("postgres", "check")
+    assert resolve("postgresql://u@h/db").require("postgres", "check").engine == "postgres"
+
+
+@pytest.mark.parametrize("command", [["check"], ["top"], ["explain", "SELECT 1"]])
+def test_postgres_only_cli_commands_exit_2_before_connecting(command: list[str]) -> None:
+    from cli import run_dbsage
+
+    result = run_dbsage(*command, "--db", "mongodb://127.0.0.1:1/app")
+    assert result.returncode == 2
+    assert f"dbsage {command[0]} supports PostgreSQL only so far; this target is MongoDB" in result.stderr
+    assert "point --db at a PostgreSQL database" in result.stderr

@@ -26,6 +26,7 @@ _SCHEMES: dict[str, EngineName] = {
     "mongodb": "mongo",
     "mongodb+srv": "mongo",
 }
+_ENGINE_TITLES: dict[EngineName, str] = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "mongo": "MongoDB"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LIBPQ_VARS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE")
 
@@ -47,6 +48,14 @@ class Target:
 
     def __repr__(self) -> str:
         return f"Target(engine={self.engine!r}, display={self.display!r}, source={self.source!r})"
+
+    def require(self, engine: EngineName, command: str) -> Target:
+        """This target, when `command` supports its engine; a usage error with the next step otherwise."""
+        if self.engine != engine:
+            raise UsageError(f"dbsage {command} supports {_ENGINE_TITLES[engine]} only so far; "
+                             f"this target is {_ENGINE_TITLES[self.engine]}",
+                             f"point --db at a {_ENGINE_TITLES[engine]} database")
+        return self
 
 
 def config_paths() -> list[Path]:

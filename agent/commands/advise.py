@@ -14,7 +14,6 @@ from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, human_bytes, reporting, stderr, stdout
 
 if TYPE_CHECKING:
-    from dbsage.agent.proposals import Proposal
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.engines.postgres import PostgresEngine
 
@@ -38,10 +37,12 @@ def advise_command(
     propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
 ) -> None:
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
+    from dbsage.agent.advice_proposals import file_advice
+
     with reporting(fmt.value):
         report = run_advice(db, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
                             quiet=fmt is Format.json)
-        filed = file_proposals(report) if propose else []
+        filed = file_advice(report, by="dbsage advise") if propose else []
         if fmt is Format.json:
             emit_json("advise", report=report, reduction=round(report.reduction, 4),
                       proposals=[p.id for p in filed])
@@ -91,24 +92,6 @@ def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, m
             return advise(backend, schema, statements, options, progress)
     finally:
         engine.close()
-
-
-def file_proposals(report: AdviceReport) -> list[Proposal]:
-    from dbsage.agent.proposals import ProposalDraft, ProposalStore
-
-    store = ProposalStore()
-    filed = []
-    for rec in report.recommendations:
-        helped = ", ".join(f"{s.statement_id} {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
-        benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
-                   else "unverified (heuristic: hypopg missing)")
-        filed.append(store.create(ProposalDraft(
-            title=f"create index {rec.index.name}", engine="postgres", target=report.target,
-            up_sql=rec.create_sql, down_sql=rec.drop_sql, estimated_benefit=benefit, size_bytes=rec.size_bytes,
-            rationale=f"{rec.kind} index on {rec.index.table_key}; helps {helped or 'the workload'}. "
-                      f"Advice method: {report.method}.",
-        ), by="dbsage advise"))
-    return filed
 
 
 def _cost_line(before: float, after: float) -> str:

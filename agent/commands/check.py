@@ -35,10 +35,7 @@ def check_command(
         unknown = sorted(set(family or []) - set(FAMILIES))
         if unknown:
             raise UsageError(f"unknown family {', '.join(unknown)}", f"use one of: {', '.join(FAMILIES)}")
-        target = resolve(db)
-        if target.engine != "postgres":
-            raise UsageError(f"dbsage check supports PostgreSQL here; {target.engine} is not wired in yet",
-                             "point --db at a PostgreSQL database")
+        target = resolve(db).require("postgres", "check")
         engine = connect(target)
         try:
             report = engine.checks()

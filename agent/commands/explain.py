@@ -30,16 +30,12 @@ def explain_command(
 ) -> None:
     """Explain a statement: where the time goes, and what to change."""
     from dbsage.tools.engines import connect
-    from dbsage.tools.errors import UsageError
     from dbsage.tools.explain import summarize
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
         text = sys.stdin.read() if sql == "-" else sql
-        target = resolve(db)
-        if target.engine != "postgres":
-            raise UsageError(f"dbsage explain supports PostgreSQL here; {target.engine} is not wired in yet",
-                             "point --db at a PostgreSQL database")
+        target = resolve(db).require("postgres", "explain")
         engine = connect(target)
         try:
             result = engine.explain(text, analyze=run)

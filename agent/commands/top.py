@@ -31,14 +31,10 @@ def top_command(
 ) -> None:
     """The heaviest statements: time, calls, rows, blocks and cache hit ratio."""
     from dbsage.tools.engines import connect
-    from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        target = resolve(db)
-        if target.engine != "postgres":
-            raise UsageError(f"dbsage top supports PostgreSQL here; {target.engine} is not wired in yet",
-                             "point --db at a PostgreSQL database")
+        target = resolve(db).require("postgres", "top")
         engine = connect(target)
         try:
             report = engine.top_statements(sort=sort.value, limit=limit)

@@ -1,0 +1,28 @@
+"""Turn index advice into proposals: one pending proposal per recommended index, for a person to review.
+
+Shared by `dbsage advise --propose` and the agent/MCP `advise_indexes` tool, so a proposal reads the same whichever
+front end filed it; only the signature (`by`) differs.
+"""
+
+from __future__ import annotations
+
+from dbsage.agent.proposals import Proposal, ProposalDraft, ProposalStore
+from dbsage.tools.advisor.report import AdviceReport, Recommendation
+
+
+def draft_for(rec: Recommendation, report: AdviceReport, engine: str = "postgres") -> ProposalDraft:
+    helped = ", ".join(f"{s.statement_id} cost {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
+    benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
+               else "unverified (heuristic: hypopg missing)")
+    return ProposalDraft(
+        title=f"create index {rec.index.name}", engine=engine, target=report.target, up_sql=rec.create_sql,
+        down_sql=rec.drop_sql, estimated_benefit=benefit, size_bytes=rec.size_bytes,
+        rationale=f"{rec.kind} index on {rec.index.table_key}; helps {helped or 'the workload'}. "
+                  f"Advice method: {report.method}.",
+    )
+
+
+def file_advice(report: AdviceReport, by: str, engine: str = "postgres") -> list[Proposal]:
+    """File every recommendation of `report` as a pending proposal signed `by`."""
+    store = ProposalStore()
+    return [store.create(draft_for(rec, report, engine), by=by) for rec in report.recommendations]
