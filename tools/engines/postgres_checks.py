@@ -15,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from dbsage.tools.checks import CheckReport, Facts, Thresholds, bounded, evaluate
+from dbsage.tools.query_result import mask_secrets
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
@@ -70,7 +71,9 @@ def _read(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], name: str, sq
     try:
         with conn.transaction():  # a savepoint: one unreadable fact must not abort the others
             cur.execute(sql, {})  # our SQL from tools/sql; {} so that %% means %
-            facts[name] = cur.fetchall()
+            # Other sessions' query texts (pg_stat_activity, pg_stat_statements) and settings may hold passwords.
+            facts[name] = [{k: mask_secrets(v) if isinstance(v, str) else v for k, v in row.items()}
+                           for row in cur.fetchall()]
     except psycopg.errors.InsufficientPrivilege:
         skipped.append(f"{name}: this login may not read it (a superuser or pg_monitor grant can)")
     except psycopg.Error as exc:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, UsageError
+from dbsage.tools.query_result import mask_secrets
 
 if TYPE_CHECKING:
     from dbsage.tools.engines.postgres import PostgresEngine
@@ -120,8 +121,9 @@ def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20)
 
 def _statement(row: dict[str, Any], total_ms: float) -> TopStatement:
     hit, read = row["shared_blks_hit"], row["shared_blks_read"]
+    # Utility statements keep their literals in pg_stat_statements (CREATE/ALTER ROLE … PASSWORD '…').
     return TopStatement(
-        **row,
+        **{**row, "query": mask_secrets(row["query"] or "")},
         cache_hit_ratio=hit / (hit + read) if hit + read else None,
         share_of_total=row["total_ms"] / total_ms,
     )

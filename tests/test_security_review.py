@@ -1,0 +1,91 @@
+"""Adversarial security review: each test here failed before the fix it names (secrets, injection markers, bounds).
+
+Real servers throughout (tests/conftest.py fixtures); the only thing replaced is the LLM.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from dbsage.agent.toolbox import ToolContext, call
+from dbsage.tools.checks.model import Thresholds
+from dbsage.tools.engines import connect
+from dbsage.tools.targets import resolve
+
+PASSWORD = "Pw-" + secrets.token_hex(6)  # unique: a hit can only come from this test's own statements
+
+
+@pytest.fixture(scope="module")
+def pg_dsn(make_pg_db) -> str:
+    return make_pg_db("CREATE TABLE items (id int PRIMARY KEY, v int);")
+
+
+@pytest.fixture(scope="module")
+def role_with_password(pg_dsn: str) -> Iterator[str]:
+    """A role created and altered with a password in clear text: pg_stat_statements keeps utility statements
+    verbatim (constants are not normalised in them on PostgreSQL 15)."""
+    role = f"sec_review_{secrets.token_hex(3)}"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")  # type: ignore[arg-type]
+        conn.execute(f"ALTER ROLE {role} PASSWORD '{PASSWORD}'")  # type: ignore[arg-type]
+    yield role
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[arg-type]
+
+
+# -- finding 1: pg_stat_statements texts carried passwords to `top`, the agent and MCP -----------------------------
+
+
+def test_top_statements_mask_passwords_in_statement_texts(pg_dsn: str, role_with_password: str) -> None:
+    engine = connect(resolve(pg_dsn))
+    try:
+        report = engine.top_statements(sort="calls", limit=100)
+    finally:
+        engine.close()
+    texts = [s.query for s in report.statements if role_with_password in s.query]
+    assert len(texts) == 2, texts  # the CREATE and the ALTER are listed …
+    assert all(PASSWORD not in t and "PASSWORD '***'" in t for t in texts)  # … with the password masked
+
+
+def test_the_agent_tool_never_shows_a_password_from_pg_stat_statements(pg_dsn: str, role_with_password: str,
+                                                                       tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(pg_dsn), origin="agent")
+    try:
+        outcome = call(ctx, "top_statements", {"sort": "calls", "limit": 50})
+    finally:
+        ctx.close()
+    assert outcome.ok, outcome.error
+    assert role_with_password in outcome.summary  # the statement is there …
+    assert PASSWORD not in outcome.summary and PASSWORD not in str(outcome.result)  # … its password is not
+    assert PASSWORD not in ctx.results.get(outcome.handle or "")
+
+
+# -- finding 2: the checkup's evidence quoted other sessions' query text with passwords ------------------------------
+
+
+@pytest.fixture
+def idle_session_with_password(pg_dsn: str, role_with_password: str) -> Iterator[None]:
+    """Another session that changed a password and sits idle in its transaction: pg_stat_activity shows the text."""
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute(f"ALTER ROLE {role_with_password} PASSWORD '{PASSWORD}'")  # type: ignore[arg-type]
+        yield
+        conn.rollback()
+
+
+def test_checkup_evidence_masks_passwords_in_other_sessions_query_text(pg_dsn: str, role_with_password: str,
+                                                                        idle_session_with_password: None) -> None:
+    engine = connect(resolve(pg_dsn))
+    try:
+        report = engine.checks(Thresholds(idle_in_transaction_s=0.0))
+    finally:
+        engine.close()
+    idle = [f for f in report.findings if f.id == "activity.idle_in_transaction"
+            and role_with_password in str(f.evidence.get("query"))]
+    assert idle, [f.id for f in report.findings]
+    assert PASSWORD not in report.model_dump_json()
+    assert "PASSWORD '***'" in str(idle[0].evidence["query"])
