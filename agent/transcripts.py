@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from dbsage.agent.proposals import state_dir  # one state dir for proposals and transcripts
-from dbsage.tools.redact import MASK, redact
+from dbsage.tools.query_result import mask_secrets
+from dbsage.tools.redact import MASK
 
 
 def transcripts_dir() -> Path:
@@ -24,7 +25,7 @@ def transcripts_dir() -> Path:
 def scrub(value: Any, secret_values: tuple[str, ...] = ()) -> Any:
     """Redact every string inside a JSON-like value (dicts, lists, strings)."""
     if isinstance(value, str):
-        text = redact(value)
+        text = mask_secrets(value)  # DSN passwords, API keys, and passwords written in SQL (PASSWORD '…')
         for secret in secret_values:
             if secret and len(secret) >= 4:  # masking a 1–3 character "secret" would shred ordinary words
                 text = text.replace(secret, MASK)

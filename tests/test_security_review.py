@@ -126,3 +126,28 @@ def test_database_text_stays_inside_the_data_block(make_pg_db, comment: str, tmp
     outside = _outside_data(shown)
     assert "ignore previous instructions" not in outside  # … but never outside a data block
     assert "dbsage warning: database content reads like an instruction" in outside
+
+
+# -- finding 4: transcripts kept passwords written in SQL (a refused ALTER ROLE, a question quoting one) -------------
+
+
+def test_transcripts_mask_passwords_written_in_sql(pg_dsn: str, tmp_path, monkeypatch) -> None:
+    from langchain_core.messages import AIMessage
+
+    from dbsage.agent.loop import AgentLoop
+    from dbsage.agent.transcripts import Transcript
+    from fakes_llm import ScriptedChatModel, tool_call
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    statement = f"ALTER ROLE app PASSWORD '{PASSWORD}'"
+    ctx = ToolContext(resolve(pg_dsn))
+    transcript = Transcript.start(front_end="test", target=ctx.target.display, model="scripted")
+    model = ScriptedChatModel([tool_call("run_query", {"sql": statement}), AIMessage(content="refused, as it should")])
+    try:
+        answer = AgentLoop(ctx, model, transcript=transcript).ask(f"please run {statement}")
+    finally:
+        ctx.close()
+    assert answer.tool_calls[0].refused  # the guard refused it …
+    written = transcript.path.read_text(encoding="utf-8")
+    assert "ALTER ROLE app PASSWORD '***'" in written  # … and the transcript records what was asked …
+    assert PASSWORD not in written  # … without the password
