@@ -39,20 +39,26 @@ class ObjectSummary(BaseModel):
     comment: str | None = None
 
 
+MAX_OBJECTS = 500  # a schema with 50,000 tables must not reach a model or an MCP client whole
+
+
 class ObjectList(BaseModel):
     engine: str
     database: str
     objects: list[ObjectSummary] = Field(default_factory=list)
+    omitted: int = Field(default=0, description="objects not listed (over the limit): narrow with schema_name")
 
 
 def _list_objects(ctx: ToolContext, params: ListObjectsInput) -> ObjectList:
     snapshot: SchemaSnapshot = ctx.engine.introspect()
     tables = [t for t in snapshot.tables if params.schema_name in (None, t.schema_name)]
-    return ObjectList(engine=snapshot.engine, database=snapshot.database, objects=[
+    listed = [
         ObjectSummary(name=t.qualified_name, kind=t.kind, row_estimate=t.row_estimate, size_bytes=t.size_bytes,
                       indexes=len(t.indexes), has_primary_key=t.primary_key is not None, comment=t.comment)
-        for t in tables
-    ])
+        for t in tables[:MAX_OBJECTS]
+    ]
+    return ObjectList(engine=snapshot.engine, database=snapshot.database, objects=listed,
+                      omitted=len(tables) - len(listed))
 
 
 def _size(n: int | None) -> str:
@@ -62,12 +68,14 @@ def _size(n: int | None) -> str:
 
 
 def _summarize_objects(result: ObjectList) -> str:
-    lines = [f"{len(result.objects)} objects in {result.engine} database {result.database}:"]
+    lines = [f"{len(result.objects) + result.omitted} objects in {result.engine} database {result.database}:"]
     for o in result.objects:
         pk = "" if o.has_primary_key or o.kind != "table" else ", NO primary key"
         comment = f", comment: {o.comment!r}" if o.comment else ""
         lines.append(f"- {o.name} ({o.kind}, ≈{o.row_estimate if o.row_estimate is not None else '?'} rows, "
                      f"{_size(o.size_bytes)}, {o.indexes} indexes{pk}{comment})")
+    if result.omitted:
+        lines.append(f"… {result.omitted} more objects not listed: pass schema_name to narrow, or describe_object")
     return "\n".join(lines)
 
 

@@ -151,3 +151,29 @@ def test_transcripts_mask_passwords_written_in_sql(pg_dsn: str, tmp_path, monkey
     written = transcript.path.read_text(encoding="utf-8")
     assert "ALTER ROLE app PASSWORD '***'" in written  # … and the transcript records what was asked …
     assert PASSWORD not in written  # … without the password
+
+
+# -- finding 5: list_objects was unbounded (every object of a large schema to the model and to MCP clients) ----------
+
+MANY_TABLES = 650
+MAX_OBJECTS = 500  # agent/tool_specs.MAX_OBJECTS
+
+
+def test_list_objects_is_bounded_and_says_how_to_narrow(make_pg_db, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    dsn = make_pg_db("CREATE SCHEMA small; CREATE TABLE small.only_one (id int);"
+                     f"DO $$ BEGIN FOR i IN 1..{MANY_TABLES} LOOP EXECUTE format('CREATE TABLE t_%s (id int)', i); "
+                     "END LOOP; END $$;")
+    ctx = ToolContext(resolve(dsn))
+    try:
+        everything = call(ctx, "list_objects", {})
+        narrowed = call(ctx, "list_objects", {"schema_name": "small"})
+    finally:
+        ctx.close()
+    assert everything.ok and narrowed.ok
+    result = everything.result or {}
+    assert len(result["objects"]) == MAX_OBJECTS < MANY_TABLES + 1
+    assert result["omitted"] == MANY_TABLES + 1 - MAX_OBJECTS
+    assert f"{MANY_TABLES + 1 - MAX_OBJECTS} more objects not listed" in everything.summary
+    assert [o["name"] for o in (narrowed.result or {})["objects"]] == ["small.only_one"]
+    assert (narrowed.result or {})["omitted"] == 0
