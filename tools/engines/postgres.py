@@ -151,7 +151,7 @@ class PostgresEngine:
             if oid is None:
                 return SchemaSnapshot(engine=self.name, target=self.target.display, database=self._database())
         params = {"oid": oid}
-        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur, _catalog_errors(self.limits):
             cur.execute(_sql("relations"), params)
             relations = cur.fetchall()
             cur.execute(_sql("columns"), params)
@@ -225,6 +225,22 @@ class PostgresEngine:
             examples = ", ".join(privileges[:3])
             report.warnings.append(f"{report.user} can change data ({examples}…): prefer a read-only role")
         return report
+
+
+@contextmanager
+def _catalog_errors(limits: SessionLimits) -> Iterator[None]:
+    """Driver errors of dbsage's own catalog reads as typed errors: a huge schema meets the statement timeout, a
+    migration's ACCESS EXCLUSIVE lock the lock timeout (sizes open each relation)."""
+    try:
+        yield
+    except psycopg.errors.LockNotAvailable:
+        raise DatabaseError(f"a table is locked by another session (lock timeout {limits.lock_timeout_ms} ms)",
+                            "retry when the other session (e.g. a migration) has finished; see pg_locks") from None
+    except psycopg.errors.QueryCanceled:
+        raise DatabaseError(f"reading the catalog took longer than the {limits.statement_timeout_ms} ms statement "
+                            "timeout", "name one object (schema.table) instead of reading the whole schema") from None
+    except psycopg.Error as exc:
+        raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}") from None
 
 
 def _assemble(
