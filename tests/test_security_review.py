@@ -235,3 +235,48 @@ def test_introspection_that_times_out_is_a_typed_error(pg_dsn: str, table_locked
     finally:
         ctx.close()
     assert not outcome.ok and "internal error" not in (outcome.error or "") and "lock" in (outcome.error or "")
+
+
+# -- finding 8: password literals the mask did not recognise (dollar quotes, E'' strings, SET PASSWORD = '…') ---------
+
+PG_PASSWORD_SPELLINGS = {  # statement → how pg_stat_statements keeps it (verbatim) must be shown
+    "dollar quotes": ("ALTER ROLE {role} PASSWORD $${pw}$$", "ALTER ROLE {role} PASSWORD '***'"),
+    "tagged dollar quotes": ("ALTER ROLE {role} PASSWORD $x${pw}$x$", "ALTER ROLE {role} PASSWORD '***'"),
+    "escape string": ("ALTER ROLE {role} WITH ENCRYPTED PASSWORD E'{pw}'",
+                      "ALTER ROLE {role} WITH ENCRYPTED PASSWORD '***'"),
+}
+
+
+@pytest.mark.parametrize(("statement", "shown"), PG_PASSWORD_SPELLINGS.values(), ids=PG_PASSWORD_SPELLINGS.keys())
+def test_pg_stat_statements_passwords_in_every_string_spelling_are_masked(pg_dsn: str, role_with_password: str,
+                                                                          statement: str, shown: str) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(statement.format(role=role_with_password, pw=PASSWORD))
+    engine = connect(resolve(pg_dsn))
+    try:
+        texts = [s.query for s in engine.top_statements(sort="calls", limit=500).statements]
+    finally:
+        engine.close()
+    assert shown.format(role=role_with_password) in texts
+    assert not [t for t in texts if PASSWORD in t]
+
+
+MYSQL_PASSWORD_SPELLINGS = {  # as SHOW PROCESSLIST / performance_schema would show another session's statement
+    "SET PASSWORD = '{pw}'": "SET PASSWORD = ***",  # redact()'s password=… rule
+    "SET PASSWORD FOR app@'%' = PASSWORD('{pw}')": "SET PASSWORD FOR app@'%' = PASSWORD('***')",
+    "CREATE USER app IDENTIFIED VIA mysql_native_password USING '*{pw}'":
+        "CREATE USER app IDENTIFIED VIA mysql_native_password USING '***'",
+    "ALTER USER app IDENTIFIED VIA ed25519 USING PASSWORD('{pw}')":
+        "ALTER USER app IDENTIFIED VIA ed25519 USING PASSWORD('***')",
+}
+
+
+def test_mysql_password_spellings_in_results_are_masked(make_mysql_db) -> None:
+    texts = {k.format(pw=PASSWORD): v for k, v in MYSQL_PASSWORD_SPELLINGS.items()}
+    engine = connect(resolve(make_mysql_db("")))
+    try:
+        literals = ", ".join("'" + t.replace("'", "''") + "'" for t in texts)
+        rows = engine.run_sql(f"SELECT {literals}").rows
+    finally:
+        engine.close()
+    assert rows == [list(texts.values())]

@@ -28,13 +28,14 @@ class QueryResult(BaseModel):
     executes_inner: bool = False
 
 
-# Passwords inside SQL text that other sessions ran (pg_stat_activity, performance_schema, SHOW PROCESSLIST):
-# CREATE/ALTER ROLE … PASSWORD '…', … IDENTIFIED [WITH plugin] BY/AS '…', PASSWORD('…'), SET PASSWORD FOR u = '…'.
+# Passwords inside SQL text that other sessions ran (pg_stat_activity, pg_stat_statements, performance_schema,
+# SHOW PROCESSLIST): CREATE/ALTER ROLE … PASSWORD '…', … IDENTIFIED [WITH|VIA plugin] BY/AS/USING '…', PASSWORD('…'),
+# SET PASSWORD FOR u = '…'. PostgreSQL takes the literal in any string spelling: E'…', U&'…', $$…$$, $tag$…$tag$.
 _SQL_PASSWORD = re.compile(
-    r"(?P<head>\b(?:PASSWORD(?:\s+FOR\s+\S+\s*=)?|IDENTIFIED(?:\s+WITH\s+\S+)?\s+(?:BY|AS)(?:\s+PASSWORD)?)"
-    r"\s*\(?\s*)"
-    r"(?P<secret>'(?:[^'\\]|\\.|'')*')",
-    re.I,
+    r"(?P<head>\b(?:PASSWORD(?:\s+FOR\s+\S+\s*=)?"
+    r"|IDENTIFIED(?:\s+(?:WITH|VIA)\s+\S+)?\s+(?:BY|AS|USING)(?:\s+PASSWORD)?)\s*\(?\s*)"
+    r"(?P<secret>(?:[EN]|U&)?'(?:[^'\\]|\\.|'')*'|\$(?P<tag>(?:[A-Z_]\w*)?)\$.*?\$(?P=tag)\$)",
+    re.I | re.S,
 )
 
 
