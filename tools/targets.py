@@ -95,9 +95,18 @@ def _expand_env(dsn: str, where: str) -> str:
     return _ENV_REF.sub(sub, dsn)
 
 
+def _connections(config: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """The [connections] table; a ConfigError when the file gives it another shape (a string, a list)."""
+    connections = config.get("connections", {})
+    if not isinstance(connections, dict):
+        raise ConfigError(f"`connections` in {path} is not a table",
+                          'write it as [connections] with lines like local = "postgresql://user@host/db"')
+    return connections
+
+
 def _from_config(name: str) -> Target | None:
     config, path = load_config()
-    connections = config.get("connections", {})
+    connections = _connections(config, path)
     if name not in connections:
         return None
     entry = connections[name]
@@ -106,7 +115,11 @@ def _from_config(name: str) -> Target | None:
         hint = f'add dsn = "postgresql://…" under [connections.{name}]'
         raise ConfigError(f"connection {name!r} in {path} has no dsn", hint)
     dsn = _expand_env(dsn, f"connection {name!r} in {path}")
-    return Target(engine=engine_of(dsn), dsn=dsn, name=name, source=str(path))
+    if "://" not in dsn and "=" not in dsn:
+        raise ConfigError(f"connection {name!r} in {path} is not a DSN: it has no scheme such as postgresql://",
+                          'write it as postgresql://user@host/db (or mysql://…, mongodb://…)')
+    engine = "postgres" if "://" not in dsn else engine_of(dsn)  # key=value is libpq's conninfo, as for --db
+    return Target(engine=engine, dsn=dsn, name=name, source=str(path))
 
 
 def _from_value(value: str, source: str) -> Target:
@@ -117,7 +130,7 @@ def _from_value(value: str, source: str) -> Target:
         return Target(engine="postgres", dsn=value, source=source)
     target = _from_config(value)
     if target is None:
-        names = sorted(load_config()[0].get("connections", {}))
+        names = sorted(_connections(*load_config()))
         known = f"known connections: {', '.join(names)}" if names else "no dbsage.toml defines connections"
         raise UsageError(
             f"{value!r} is neither a DSN nor a connection name ({known})",
