@@ -58,4 +58,6 @@ app.add_typer(proposals_app, name="proposals")
 
 
 def main() -> None:
-    app()
+    from dbsage.agent.output import run_cli
+
+    run_cli(app)

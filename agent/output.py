@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.tools.errors import DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
@@ -40,8 +42,19 @@ def emit_json(command: str, **payload: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
+# When the code that raised an error had no better advice, the kind of error still says what to try next.
+_DEFAULT_HINTS = {
+    "DatabaseError": "the server's message above names what it rejected; `dbsage schema` lists the tables and "
+                     "columns it knows",
+    "TargetUnreachable": "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
+    "ConfigError": "fix dbsage.toml (working directory, then your config dir) or pass a DSN with --db",
+}
+
+
 def fail(error: DbsageError, fmt: str = "table") -> NoReturn:
     """Render a typed error once and exit with its code. Secrets are redacted on the way out."""
+    if not error.hint:
+        error.hint = _DEFAULT_HINTS.get(type(error).__name__)
     if fmt == "json":
         kind = "refused" if isinstance(error, GuardRefusal) else "error"
         document = {"dbsage": JSON_VERSION, kind: redact(error.message), "hint": error.hint,
@@ -65,6 +78,62 @@ def reporting(fmt: str = "table") -> Iterator[None]:
         sys.stderr.write("interrupted\n")
         raise typer.Exit(130) from None
 
+
+def run_cli(app: typer.Typer) -> None:
+    """Run the app like typer does, except that a usage error (bad option value, missing argument) is also
+    reported as versioned JSON on stdout when the call asked for `--format json`: programs get JSON for every
+    failure, not only for the ones a command raises itself."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # click's ClickException family: usage errors, bad parameters
+        exit_code = getattr(error, "exit_code", 2)
+        if _json_requested(sys.argv[1:]) and type(error).__name__ != "NoArgsIsHelpError":  # help was printed
+            context = getattr(error, "ctx", None)
+            command_path = getattr(context, "command_path", None) or "dbsage"
+            document = {"dbsage": JSON_VERSION, "error": _click_message(error),
+                        "hint": f"see `{command_path} --help` for the arguments and options",
+                        "error_type": "UsageError"}
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        _show_click_error(error)
+        sys.exit(exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _json_requested(args: list[str]) -> bool:
+    for n, arg in enumerate(args):
+        if arg in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and n + 1 < len(args) and args[n + 1] == "json":
+            return True
+    return False
+
+
+def _click_message(error: Exception) -> str:
+    format_message = getattr(error, "format_message", None)
+    return str(format_message()) if callable(format_message) else str(error)
+
+
+def _show_click_error(error: Exception) -> None:
+    from typer import rich_utils  # only on this error path: typer's own rendering of usage errors
+
+    rich_utils.rich_format_error(error)  # type: ignore[arg-type]
+
+
+def data_table(*headers: str, **options: Any) -> RichTable:
+    """A rich table whose columns fold a long word onto the next line instead of cutting it with '…': cells carry
+    identifiers and SQL that people copy, and an 80-column terminal must not lose them."""
+    grid = RichTable(**options)
+    for header in headers:
+        grid.add_column(header, overflow="fold")
+    return grid
+
+
+def add_text_row(grid: RichTable, *cells: str) -> None:
+    """Add a row of plain text: strings from the database or from fixes (`[mysqld]`) are never rich markup."""
+    grid.add_row(*(Text(cell) for cell in cells))
 
 
 def human_bytes(n: int | None) -> str:
