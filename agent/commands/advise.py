@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, human_bytes, reporting, stderr, stdout
+from dbsage.agent.output import Format, add_text_row, data_table, emit_json, human_bytes, reporting, stderr, stdout
 
 if TYPE_CHECKING:
     from dbsage.tools.advisor.report import AdviceReport
@@ -121,21 +120,21 @@ def _recommendations(report: AdviceReport, console: Console) -> None:
     if not report.recommendations:
         console.print("no new index lowers this workload's cost enough to be worth its writes")
         return
-    grid = RichTable("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
-                     title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
+    grid = data_table("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
+                      title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
     for number, rec in enumerate(report.recommendations, start=1):
         helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
                           else s.statement_id for s in rec.helps)
-        grid.add_row(str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
+        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
     console.print(grid)
 
 
 def _drops(report: AdviceReport, console: Console) -> None:
     if not report.drop_candidates:
         return
-    grid = RichTable("index", "size", "why", "drop", title="drop candidates", title_justify="left")
+    grid = data_table("index", "size", "why", "drop", title="drop candidates", title_justify="left")
     for drop in report.drop_candidates:
-        grid.add_row(f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
+        add_text_row(grid, f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
                      f"{drop.kind}: {drop.reason}", drop.drop_sql)
     console.print(grid)
 

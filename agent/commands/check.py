@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, reporting, stdout
+from dbsage.agent.output import Format, data_table, emit_json, reporting, stdout
 
 if TYPE_CHECKING:
     from dbsage.tools.checks import CheckReport
     from dbsage.tools.engines.postgres import PostgresEngine
 
 _STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
-_STATUS = {"pass": "[green]pass[/green]", "fail": "[red]fail[/red]", "unknown": "[dim]unknown[/dim]"}
+_STATUS = {"pass": "green", "fail": "red", "unknown": "dim"}
 
 
 def check_command(
@@ -66,21 +66,23 @@ def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[
 
 
 def print_report(report: CheckReport, out: Console) -> None:
-    out.print(f"[bold]checkup of {report.database}[/bold] at {report.target} · {len(report.findings)} findings"
-                 f" · {report.elapsed_ms or 0:,.0f} ms")
+    out.print(Text.assemble((f"checkup of {report.database}", "bold"), f" at {report.target} · "
+                            f"{len(report.findings)} findings · {report.elapsed_ms or 0:,.0f} ms"))
     current = None
     for f in report.findings:
         if f.family != current:
             current = f.family
             out.print(f"\n[bold underline]{current.upper()}[/bold underline]")
-        out.print(f"[{_STYLE[f.severity]}]{f.severity.upper():>8}[/{_STYLE[f.severity]}]  [bold]{f.title}[/bold]"
-                     f"  [dim]{f.id}[/dim]", highlight=False)
+        # Text, not markup: titles carry object names, which may hold brackets
+        out.print(Text.assemble((f"{f.severity.upper():>8}", _STYLE[f.severity]), "  ", (f.title, "bold"), "  ",
+                                (f.id, "dim")), highlight=False)
         out.print(f"          evidence: {_evidence(f.evidence)}", markup=False, style="dim")
-        if f.fix:
-            out.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green")
-    grid = RichTable("checklist", "status", "why", title="\nscorecard", title_justify="left")
+        if f.fix:  # never wrapped: a fix is SQL people copy, and a wrapped `-- comment` would become code
+            out.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green",
+                      soft_wrap=True)
+    grid = data_table("checklist", "status", "why", title="\nscorecard", title_justify="left")
     for item in report.scorecard:
-        grid.add_row(item.label, _STATUS[item.status], item.why)
+        grid.add_row(Text(item.label), Text(item.status, _STATUS[item.status]), Text(item.why))
     out.print(grid)
     for rule, count in report.omitted.items():
         out.print(f"[yellow]not listed:[/yellow] {count:,} more {rule} findings")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, reporting, stdout
+from dbsage.agent.output import Format, data_table, emit_json, reporting, stdout
 
 
 def doctor_command(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
@@ -22,21 +22,23 @@ def doctor_command(db: DbOption = None, fmt: FormatOption = Format.table) -> Non
         if fmt is Format.json:
             emit_json("doctor", report=report)
             return
-        stdout.print(f"[bold]{report.version}[/bold] at {report.target}")
-        grid = RichTable("capability", "status", "detail", "fix", title_justify="left")
+        stdout.print(Text.assemble((report.version, "bold"), f" at {report.target}"))
+        grid = data_table("capability", "status", "detail", "fix", title_justify="left")
         for cap in report.capabilities:
-            status = {True: "[green]ok[/green]", False: "[yellow]missing[/yellow]", None: "unknown"}[cap.available]
-            grid.add_row(cap.name, status, cap.detail, cap.fix or "")
+            status = {True: Text("ok", "green"), False: Text("missing", "yellow"), None: Text("unknown")}
+            # Text, not markup: a fix such as "under [mysqld] in my.cnf" must print its brackets
+            grid.add_row(Text(cap.name), status[cap.available], Text(cap.detail), Text(cap.fix or ""))
         stdout.print(grid)
         login = report.login
         if login is None:
             return
-        stdout.print(f"login: [bold]{login.user}[/bold] · superuser: {'yes' if login.superuser else 'no'}"
-                     f" · can write: {'unknown' if login.can_write is None else 'yes' if login.can_write else 'no'}")
+        stdout.print(Text.assemble("login: ", (login.user, "bold"),
+                                   f" · superuser: {'yes' if login.superuser else 'no'} · can write: "
+                                   f"{'unknown' if login.can_write is None else 'yes' if login.can_write else 'no'}"))
         for what in login.write_privileges:
-            stdout.print(f"  may change: {what}")
+            stdout.print(f"  may change: {what}", markup=False)
         for warning in login.warnings:
-            stdout.print(f"[yellow]warning:[/yellow] {warning}")
+            stdout.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
         if login.warnings and login.read_only_role_sql:
             stdout.print("\nCreate a read-only role for dbsage (run as an administrator):")
             stdout.print(login.read_only_role_sql, markup=False, soft_wrap=True)  # never wrap SQL: it gets copied

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, human_count, reporting, stdout
@@ -64,11 +65,11 @@ def _print(result: ExplainResult, out: Console, tree: bool = True) -> None:
     for insight in result.insights:
         style = _SEVERITY_STYLE[insight.severity]
         where = f"node #{insight.node_id} {insight.node}" if insight.node_id is not None else "query"
-        out.print(f"\n[{style}]{insight.severity.upper()}[/{style}] [bold]{insight.title}[/bold]  [dim]({where}, "
-                  f"{insight.rule})[/dim]", markup=True)
+        out.print(Text.assemble("\n", (insight.severity.upper(), style), " ", (insight.title, "bold"),
+                                (f"  ({where}, {insight.rule})", "dim")))  # Text: titles carry object names
         out.print(f"  {insight.detail}", markup=False)
-        if insight.fix:
-            out.print("  fix: " + insight.fix, markup=False, style="green")
+        if insight.fix:  # never wrapped: the fix is SQL people copy
+            out.print("  fix: " + insight.fix, markup=False, style="green", soft_wrap=True)
     for note in result.notes:
         out.print(f"[dim]{note}[/dim]")
 
@@ -89,10 +90,12 @@ def _add(parent: Tree, node: PlanNode, result: ExplainResult) -> None:
         if b.temp_written or b.temp_read:
             buffers += f" temp {human_count(b.temp_read + b.temp_written)}"
     marker = "[bold red]▶[/bold red] " if node.hot else ""
-    label = f"{marker}#{node.id} [bold]{node.label}[/bold]  {time}{node.share:.0%} · {rows}{buffers}"
+    from rich.markup import escape  # plan text (names, `a[1]` subscripts) is data, not markup
+
+    label = f"{marker}#{node.id} [bold]{escape(node.label)}[/bold]  {time}{node.share:.0%} · {rows}{buffers}"
     for key, value in (("filter", node.filter), ("index cond", node.index_cond), ("hash cond", node.hash_cond)):
         if value:
-            label += f"\n   [dim]{key}: {value[:160]}[/dim]"
+            label += f"\n   [dim]{key}: {escape(value[:160])}[/dim]"
     branch = parent.add(label)
     for child in node.children:
         _add(branch, child, result)

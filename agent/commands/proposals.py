@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import FormatOption
-from dbsage.agent.output import Format, emit_json, human_bytes, reporting, stdout
+from dbsage.agent.output import Format, add_text_row, data_table, emit_json, human_bytes, reporting, stdout
 
 if TYPE_CHECKING:
     from dbsage.agent.proposals import Proposal, ProposalStore
@@ -44,10 +44,10 @@ def list_command(
         if not found:
             stdout.print("no proposals" + (f" with status {status}" if status else ""))
             return
-        grid = RichTable("id", "status", "title", "engine", "benefit", "size", "created", title_justify="left")
+        grid = data_table("id", "status", "title", "engine", "benefit", "size", "created", title_justify="left")
         for p in found:
-            grid.add_row(str(p.id), p.status, p.title, p.engine, p.estimated_benefit or "—", human_bytes(p.size_bytes),
-                         f"{p.created_at:%Y-%m-%d %H:%M} by {p.created_by}")
+            add_text_row(grid, str(p.id), p.status, p.title, p.engine, p.estimated_benefit or "—",
+                         human_bytes(p.size_bytes), f"{p.created_at:%Y-%m-%d %H:%M} by {p.created_by}")
         stdout.print(grid)
 
 
@@ -108,17 +108,17 @@ def _report(action: str, proposal: Proposal, fmt: Format) -> None:
     else:
         last = proposal.audit[-1]
         stdout.print(f"proposal #{proposal.id} is now {proposal.status} "
-                     f"(by {last.who} at {last.at:%Y-%m-%d %H:%M} UTC)")
+                     f"(by {last.who} at {last.at:%Y-%m-%d %H:%M} UTC)", markup=False)
 
 
 def _print(p: Proposal) -> None:
-    stdout.print(f"[bold]#{p.id} {p.title}[/bold] · {p.status} · {p.engine} · {p.target}")
-    stdout.print(f"estimated benefit: {p.estimated_benefit or '—'} · size: {human_bytes(p.size_bytes)}")
-    stdout.print(f"rationale: {p.rationale}")
+    stdout.print(Text.assemble((f"#{p.id} {p.title}", "bold"), f" · {p.status} · {p.engine} · {p.target}"))
+    stdout.print(f"estimated benefit: {p.estimated_benefit or '—'} · size: {human_bytes(p.size_bytes)}", markup=False)
+    stdout.print(f"rationale: {p.rationale}", markup=False)
     stdout.print("[bold]up[/bold]", markup=True)
     stdout.print(p.up_sql, markup=False, soft_wrap=True)
     stdout.print("[bold]down[/bold]", markup=True)
     stdout.print(p.down_sql, markup=False, soft_wrap=True)
     for entry in p.audit:
-        stdout.print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.who}: {entry.action}" + (f" — {entry.note}"
-                                                                                     if entry.note else ""))
+        note = f" — {entry.note}" if entry.note else ""  # a reason someone typed: plain text, never markup
+        stdout.print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.who}: {entry.action}{note}", markup=False)

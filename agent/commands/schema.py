@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption
-from dbsage.agent.output import emit_json, human_bytes, human_count, reporting, stdout
+from dbsage.agent.output import data_table, emit_json, human_bytes, human_count, reporting, stdout
 
 if TYPE_CHECKING:  # the models import pydantic: keep it off the start-up path
     from dbsage.tools.schema import SchemaSnapshot, Table
@@ -28,7 +28,7 @@ class SchemaFormat(StrEnum):
 
 
 def schema_command(
-    object_name: Annotated[str | None, typer.Argument(metavar="[OBJECT]", help="a table/view/collection")] = None,
+    object_name: Annotated[str | None, typer.Argument(metavar="OBJECT", help="a table/view/collection")] = None,
     db: DbOption = None,
     fmt: Annotated[SchemaFormat, typer.Option("--format", "-f")] = SchemaFormat.table,
 ) -> None:
@@ -76,12 +76,26 @@ def _print_overview(snapshot: SchemaSnapshot) -> None:
     if len(rows) > RICH_OVERVIEW_MAX_ROWS:
         _print_plain(title, rows)
         return
+    headers: tuple[str, ...] = _OVERVIEW_HEADERS
+    if _fixed_width(rows) + _MIN_COMMENT_WIDTH > stdout.width:  # a narrow terminal: keep names whole, drop comments
+        headers, rows = headers[:-1], [row[:-1] for row in rows]
+        title += " · comments: dbsage schema OBJECT"
     grid = RichTable(title=title, title_justify="left")
-    for header in _OVERVIEW_HEADERS:
-        grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left")
+    for header in headers:
+        grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left",
+                        overflow="ellipsis" if header == "comment" else "fold")
     for row in rows:
         grid.add_row(*(Text(cell) for cell in row))  # Text: database strings are never read as rich markup
     stdout.print(grid)
+
+
+_MIN_COMMENT_WIDTH = 16
+
+
+def _fixed_width(rows: list[tuple[str, ...]]) -> int:
+    """Columns the overview needs without wrapping anything but the comment, borders and padding included."""
+    cells = [max(len(header), *(len(row[i]) for row in rows)) for i, header in enumerate(_OVERVIEW_HEADERS[:-1])]
+    return sum(cells) + 3 * len(_OVERVIEW_HEADERS) + 1
 
 
 def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
@@ -105,7 +119,7 @@ def _print_detail(table: Table) -> None:
                  f"{human_count(table.row_estimate)} · size {human_bytes(table.size_bytes)}"))
     if table.comment:
         stdout.print(Text(f"comment: {table.comment}"))
-    cols = RichTable("column", "type", "null", "default", "comment", title="columns", title_justify="left")
+    cols = data_table("column", "type", "null", "default", "comment", title="columns", title_justify="left")
     for c in table.columns:
         nullable = "yes" if c.nullable else "not null"
         if c.presence is not None:
@@ -113,12 +127,12 @@ def _print_detail(table: Table) -> None:
         _add_row(cols, c.name, c.type, nullable, c.default or "", c.comment or "")
     stdout.print(cols)
     if table.constraints:
-        cons = RichTable("constraint", "kind", "definition", title="constraints", title_justify="left")
+        cons = data_table("constraint", "kind", "definition", title="constraints", title_justify="left")
         for con in table.constraints:
             _add_row(cons, con.name, con.kind, con.definition or ", ".join(con.columns))
         stdout.print(cons)
     if table.indexes:
-        idx = RichTable("index", "definition", "size", "scans", title="indexes", title_justify="left")
+        idx = data_table("index", "definition", "size", "scans", title="indexes", title_justify="left")
         for i in table.indexes:
             _add_row(idx, i.name + ("" if i.valid else " (INVALID)"), i.definition or ", ".join(i.columns),
                      human_bytes(i.size_bytes), "—" if i.scans is None else str(i.scans))

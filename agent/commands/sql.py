@@ -20,7 +20,7 @@ from dbsage.agent.output import Format, emit_json, reporting, stdout
 
 SqlArgument = Annotated[
     str | None,
-    typer.Argument(metavar="[SQL|-]", help="one read-only statement; '-' or nothing reads it from stdin",
+    typer.Argument(metavar="SQL|-", help="one read-only statement; '-' or nothing reads it from stdin",
                    show_default=False),
 ]
 MaxRowsOption = Annotated[

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, human_count, reporting, stdout
@@ -63,4 +64,5 @@ def _print(report: TopReport) -> None:
                      human_count(s.temp_blks_read + s.temp_blks_written))
     stdout.print(grid)
     for n, s in enumerate(report.statements, 1):
-        stdout.print(f"[bold]#{n}[/bold] " + " ".join(s.query.split())[:300], markup=True, highlight=False)
+        # Text, not markup: statement text (`tags[1]`) is data
+        stdout.print(Text.assemble((f"#{n}", "bold"), " " + " ".join(s.query.split())[:300]), highlight=False)
