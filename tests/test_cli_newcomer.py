@@ -1,0 +1,201 @@
+"""dbsage as a newcomer DBA meets it: a narrow terminal, typos, odd names, a broken config, `--format json` on errors.
+
+Every error says what to do next, prints no traceback and keeps its exit code; JSON mode answers in JSON even when
+the command line itself is wrong; names and SQL that people copy are never cut with '…' at 80 columns, and text
+from the database is printed as data, never read as rich markup.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cli import run_dbsage
+
+NARROW = {"COLUMNS": "80"}
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "→" in result.stderr, f"no hint saying what to do next: {result.stderr}"
+
+
+def json_error(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    document = json.loads(result.stdout)
+    assert document["dbsage"] == 1
+    assert document["error"] and document["hint"]
+    return document
+
+
+def column_text(table: str, column: int) -> str:
+    """One column of a rich box table with its wrapped/folded pieces joined: what the cell really holds."""
+    pieces = [line.split("│")[column].strip() for line in table.splitlines() if line.startswith("│")]
+    return "".join(piece for piece in pieces)
+
+
+# ── usage errors found by the command-line parser: JSON too when --format json was asked for ──────────────────────
+
+PARSER_ERRORS = [
+    (["top", "--limit", "0", "--format", "json"], "--limit"),
+    (["top", "--sort", "bogus", "--format=json"], "--sort"),
+    (["proposals", "show", "abc", "-f", "json"], "ID"),
+    (["explain", "--format", "json"], "SQL"),
+    (["nosuchcommand", "--format", "json"], "nosuchcommand"),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), PARSER_ERRORS)
+def test_parser_usage_errors_are_versioned_json_when_asked(args: list[str], named: str) -> None:
+    result = run_dbsage(*args, env={"DBSAGE_STATE_DIR": "/nonexistent-dbsage-state"})
+    assert result.returncode == 2, result.stderr
+    document = json_error(result)
+    assert named in str(document["error"])
+    assert document["error_type"] == "UsageError"
+    assert "--help" in str(document["hint"])
+    assert "Traceback" not in result.stderr
+
+
+def test_parser_usage_errors_stay_human_without_json() -> None:
+    result = run_dbsage("top", "--limit", "0")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "--limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_and_version_still_exit_zero() -> None:
+    assert run_dbsage("--version").returncode == 0
+    help_text = run_dbsage("sql", "--help")
+    assert help_text.returncode == 0
+    assert "[SQL|-]" in help_text.stdout and "[[SQL|-]]" not in help_text.stdout
+
+
+# ── dbsage.toml that is not what dbsage expects ────────────────────────────────────────────────────────────────────
+
+BROKEN_CONFIGS = [
+    ('connections = "local"\n', "loc", "is not a table"),
+    ('connections = ["a"]\n', "a", "is not a table"),
+    ('[connections]\nx = "notadsn"\n', "x", "is not a DSN"),
+    ("connections = [\n", "local", "is not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("toml", "name", "message"), BROKEN_CONFIGS)
+def test_broken_config_is_a_config_error_with_a_hint(tmp_path: Path, toml: str, name: str, message: str) -> None:
+    (tmp_path / "dbsage").mkdir()
+    (tmp_path / "dbsage" / "dbsage.toml").write_text(toml, encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}  # the user's config dir: the working directory has no dbsage.toml
+    result = run_dbsage("sql", "SELECT 1", "--db", name, env=env)
+    assert_clean_failure(result, 1)
+    assert message in result.stderr
+    as_json = run_dbsage("sql", "SELECT 1", "--db", name, "--format", "json", env=env)
+    assert json_error(as_json)["error_type"] == "ConfigError"
+
+
+def test_config_connection_may_be_a_libpq_conninfo(tmp_path: Path, make_pg_db) -> None:
+    dsn = make_pg_db("")
+    from psycopg.conninfo import conninfo_to_dict
+
+    conninfo = " ".join(f"{key}={value}" for key, value in conninfo_to_dict(dsn).items() if value is not None)
+    (tmp_path / "dbsage").mkdir()
+    (tmp_path / "dbsage" / "dbsage.toml").write_text(f'[connections]\nkv = "{conninfo}"\n', encoding="utf-8")
+    result = run_dbsage("sql", "SELECT 41 + 1 AS answer", "--db", "kv", "--format", "json",
+                        env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["result"]["rows"] == [[42]]
+
+
+# ── errors the server raises carry a next step too ─────────────────────────────────────────────────────────────────
+
+@pytest.fixture(scope="module")
+def shop(make_pg_db) -> str:
+    return make_pg_db(
+        'CREATE TABLE "audit[/b]" (id int, note text);'  # a legal name that is also a rich closing tag
+        "CREATE TABLE customers_with_a_rather_long_name (id bigint PRIMARY KEY, email text);"
+        "CREATE TABLE orders_with_a_rather_long_table_name (id bigint PRIMARY KEY, "
+        "  customer_id bigint NOT NULL REFERENCES customers_with_a_rather_long_name(id), status text, "
+        "  created_at timestamptz NOT NULL DEFAULT now(), tags text[]);"
+        "COMMENT ON TABLE orders_with_a_rather_long_table_name IS "
+        "  'every order the shop ever took, with its status and the customer who placed it';"
+        "INSERT INTO customers_with_a_rather_long_name SELECT g, 'c' || g || '@example.com' "
+        "  FROM generate_series(1, 2000) g;"
+        "INSERT INTO orders_with_a_rather_long_table_name (id, customer_id, status, created_at, tags) "
+        "  SELECT g, 1 + g % 2000, CASE WHEN g % 50 = 0 THEN 'pending' ELSE 'paid' END, "
+        "         now() - g * interval '1 minute', ARRAY['t' || g % 7] FROM generate_series(1, 40000) g;"
+        "ANALYZE;"
+    )
+
+
+def test_database_error_without_its_own_hint_gets_one(shop: str) -> None:
+    result = run_dbsage("sql", "SELECT * FROM no_such_table", "--db", shop)
+    assert_clean_failure(result, 1)
+    assert "no_such_table" in result.stderr and "dbsage schema" in result.stderr
+    assert json_error(run_dbsage("sql", "SELECT * FROM no_such_table", "--db", shop, "-f", "json"))
+
+
+def test_names_that_look_like_markup_are_printed_as_data(shop: str) -> None:
+    result = run_dbsage("check", "--db", shop, "--family", "schema")
+    assert result.returncode == 0, result.stderr
+    assert "audit[/b]" in result.stdout  # no primary key: the finding names the table
+    explain = run_dbsage("explain", "SELECT * FROM orders_with_a_rather_long_table_name WHERE tags[1] = 't3'",
+                         "--db", shop)
+    assert explain.returncode == 0, explain.stderr
+    assert "[1]" in explain.stdout
+
+
+def test_check_fixes_are_never_wrapped_in_a_narrow_terminal(shop: str) -> None:
+    result = run_dbsage("check", "--db", shop, "--family", "schema", env=NARROW)
+    assert result.returncode == 0, result.stderr
+    fixes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("fix: CREATE INDEX")]
+    assert fixes, result.stdout
+    assert all(fix.endswith(";") and len(fix) > 80 for fix in fixes), fixes  # one whole statement per line
+
+
+def test_schema_overview_keeps_names_whole_at_80_columns(shop: str) -> None:
+    result = run_dbsage("schema", "--db", shop, env=NARROW)
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    names = column_text(result.stdout, 1)
+    for name in ("public.orders_with_a_rather_long_table_name", "public.customers_with_a_rather_long_name"):
+        assert name in names
+    assert "…" not in names
+    wide = run_dbsage("schema", "--db", shop)  # with room, the comment column is there
+    assert "every order the shop ever took" in wide.stdout
+
+
+def test_advise_prints_whole_create_statements_at_80_columns(shop: str, tmp_path: Path) -> None:
+    workload = tmp_path / "app.sql"
+    workload.write_text("SELECT id, created_at FROM orders_with_a_rather_long_table_name "
+                        "WHERE customer_id = 42 AND status = 'pending' ORDER BY created_at DESC LIMIT 20;\n",
+                        encoding="utf-8")
+    as_json = run_dbsage("advise", "--db", shop, "--workload", str(workload), "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    creates = [r["create_sql"] for r in json.loads(as_json.stdout)["report"]["recommendations"]]
+    assert creates and any(len(sql) > 60 for sql in creates)
+    table = run_dbsage("advise", "--db", shop, "--workload", str(workload), env=NARROW)
+    assert table.returncode == 0, table.stderr
+    printed = "".join(column_text(table.stdout.split("drop candidates")[0], 2).split())
+    for sql in creates:
+        assert "".join(sql.split()) in printed
+
+
+# ── the proposal queue prints what people typed as plain text ─────────────────────────────────────────────────────
+
+def test_reject_reason_with_brackets_is_shown_as_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbsage.agent.proposals import ProposalDraft, ProposalStore
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    draft = ProposalDraft(title="create index [bold]x_idx", engine="postgres", target="postgresql://h/db",
+                          up_sql="CREATE INDEX x_idx ON x (a);", down_sql="DROP INDEX x_idx;")
+    proposal = ProposalStore().create(draft, by="dbsage test")
+    env = {"DBSAGE_STATE_DIR": str(tmp_path)}
+    rejected = run_dbsage("proposals", "reject", str(proposal.id), "--reason", "[/oops] not now", env=env)
+    assert rejected.returncode == 0, rejected.stderr
+    shown = run_dbsage("proposals", "show", str(proposal.id), env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "[/oops] not now" in shown.stdout and "[bold]x_idx" in shown.stdout
+    listed = run_dbsage("proposals", "list", env={**env, **NARROW})
+    assert "[bold]x_idx" in column_text(listed.stdout, 3)
