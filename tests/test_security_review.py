@@ -280,3 +280,22 @@ def test_mysql_password_spellings_in_results_are_masked(make_mysql_db) -> None:
     finally:
         engine.close()
     assert rows == [list(texts.values())]
+
+
+# -- finding 9: a malformed DSN's password reached the error output (libpq echoes the token it cannot parse) --------
+
+MALFORMED_DSNS = {  # libpq quotes the token it cannot parse; Target.display showed what follows an unquoted space
+    "space in key=value password": "host=127.0.0.1 port=1 password=abc s3c{tail} dbname=x",
+    "bad percent escape in URL": "postgresql://u:Pw%ZZ{tail}@127.0.0.1:1/db",
+}
+
+
+@pytest.mark.parametrize("template", MALFORMED_DSNS.values(), ids=MALFORMED_DSNS.keys())
+def test_a_malformed_dsn_never_shows_its_password(template: str, tmp_path) -> None:
+    from cli import run_dbsage
+
+    tail = secrets.token_hex(5)
+    done = run_dbsage("schema", "--db", template.format(tail=tail), env={"DBSAGE_STATE_DIR": str(tmp_path)})
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "cannot connect" in output  # the error is still reported …
+    assert tail not in output  # … without any piece of the password

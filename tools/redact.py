@@ -36,3 +36,31 @@ def redact_url(url: str) -> str:
         user, sep, _password = userinfo.partition(":")
         netloc = f"{user}:{MASK}@{hostinfo}" if sep else f"{user}@{hostinfo}"
     return redact(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+
+
+# A password as written in a DSN: URL userinfo (up to the last '@' before the path) or a password=… value, which
+# runs to the next ` key=` (libpq would stop at a space, but then quotes the rest of it in its error message).
+_URL_USERINFO = re.compile(r"^[a-z][a-z0-9+.\-]*://(?P<userinfo>[^@]*)@", re.I)
+_KV_VALUE = re.compile(r"\b(?:ssl)?password\s*=\s*(?P<value>.*?)(?=\s+\w+\s*=|&\w+=|\s*$)", re.I)
+_MIN_PIECE = 4  # masking a 1–3 character piece would shred ordinary words
+
+
+def dsn_passwords(dsn: str) -> tuple[str, ...]:
+    """The password pieces a DSN holds, as written and percent-decoded, longest first: a driver's error message
+    may quote any of them (libpq: `missing "=" after "<piece>"`, `invalid percent-encoded token: "<password>"`)."""
+    from urllib.parse import unquote
+
+    values = [m["value"].strip("'") for m in _KV_VALUE.finditer(dsn)]
+    url = _URL_USERINFO.match(dsn)
+    if url and ":" in url["userinfo"]:
+        values.append(url["userinfo"].split(":", 1)[1])
+    pieces = {p for v in values for p in (v, unquote(v), *v.split()) if len(p) >= _MIN_PIECE}
+    return tuple(sorted(pieces, key=len, reverse=True))
+
+
+def redact_dsn(text: str, dsn: str) -> str:
+    """`text` redacted, and every piece of `dsn`'s password masked wherever it appears."""
+    text = redact(text)
+    for piece in dsn_passwords(dsn):
+        text = text.replace(piece, MASK)
+    return text

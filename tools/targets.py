@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dbsage.tools.errors import ConfigError, UsageError
-from dbsage.tools.redact import redact_url
+from dbsage.tools.redact import MASK, dsn_passwords, redact_url
 
 EngineName = Literal["postgres", "mysql", "mongo"]
 
@@ -44,7 +44,10 @@ class Target:
     def display(self) -> str:
         if not self.dsn:
             return "postgresql (libpq defaults: PG* variables / service file)"
-        return redact_url(self.dsn)
+        shown = redact_url(self.dsn)
+        for piece in dsn_passwords(self.dsn):  # a malformed DSN (an unquoted space) hides less than it should
+            shown = shown.replace(piece, MASK)
+        return shown
 
     def __repr__(self) -> str:
         return f"Target(engine={self.engine!r}, display={self.display!r}, source={self.source!r})"

@@ -45,7 +45,7 @@ from dbsage.tools.engines.mongo_shapes import (
 )
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
-from dbsage.tools.redact import redact
+from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
@@ -121,7 +121,7 @@ class MongoEngine:
 
     def _unreachable(self, exc: Exception) -> TargetUnreachable:
         # drop pymongo's topology dump: the first clause says what went wrong
-        reason = redact(str(exc)).split(", Timeout:")[0].split(" (configured timeouts")[0].strip()
+        reason = redact_dsn(str(exc), self.target.dsn).split(", Timeout:")[0].split(" (configured timeouts")[0].strip()
         return TargetUnreachable(
             f"cannot connect to {self.target.display}: {reason}",
             "check the server is running and the URI (--db or DBSAGE_DB) has the right host, user, password and "

@@ -30,7 +30,7 @@ from dbsage.tools.engines.mysql_catalog import assemble
 from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
-from dbsage.tools.redact import redact
+from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
 
@@ -126,7 +126,7 @@ class MySQLEngine:
             conn = pymysql.connect(**self._kwargs)
         except pymysql.err.MySQLError as exc:
             raise TargetUnreachable(
-                f"cannot connect to {self.target.display}: {redact(str(exc)).strip()}",
+                f"cannot connect to {self.target.display}: {redact_dsn(str(exc), self.target.dsn).strip()}",
                 "check the server is running and the DSN (--db or DBSAGE_DB) has the right host, port, user and "
                 "database",
             ) from None

@@ -22,7 +22,7 @@ from dbsage.tools.engines.base import SessionLimits
 from dbsage.tools.engines.postgres_whatif import PostgresWhatIf, what_if_session
 from dbsage.tools.errors import DatabaseError, TargetUnreachable
 from dbsage.tools.query_result import QueryResult
-from dbsage.tools.redact import redact
+from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
@@ -84,7 +84,7 @@ class PostgresEngine:
             psycopg.connect(self.target.dsn, **self._kwargs).close()
         except psycopg.Error as exc:
             raise TargetUnreachable(
-                f"cannot connect to {self.target.display}: {redact(str(exc)).strip()}",
+                f"cannot connect to {self.target.display}: {redact_dsn(str(exc), self.target.dsn).strip()}",
                 "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
             ) from None
 
