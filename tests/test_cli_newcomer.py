@@ -199,3 +199,47 @@ def test_reject_reason_with_brackets_is_shown_as_typed(tmp_path: Path, monkeypat
     assert "[/oops] not now" in shown.stdout and "[bold]x_idx" in shown.stdout
     listed = run_dbsage("proposals", "list", env={**env, **NARROW})
     assert "[bold]x_idx" in column_text(listed.stdout, 3)
+
+
+# ── dead ends that used to look like success, or crash ─────────────────────────────────────────────────────────────
+
+def test_empty_schema_says_where_to_look(make_pg_db) -> None:
+    result = run_dbsage("schema", "--db", make_pg_db("", extensions=()), env=NARROW)
+    assert result.returncode == 0, result.stderr
+    assert "no tables, views or collections" in result.stdout and "--db names the database" in result.stdout
+
+
+def test_workload_with_nothing_to_analyse_is_an_error(shop: str, tmp_path: Path) -> None:
+    workload = tmp_path / "writes.sql"
+    workload.write_text("DELETE FROM orders_with_a_rather_long_table_name;\n", encoding="utf-8")
+    result = run_dbsage("advise", "--db", shop, "--workload", str(workload))
+    assert_clean_failure(result, 2)
+    assert "DELETE changes data" in result.stderr
+    as_json = run_dbsage("advise", "--db", shop, "--workload", str(workload), "--format", "json")
+    assert as_json.returncode == 2 and json_error(as_json)
+
+
+def test_export_to_a_file_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbsage.agent.proposals import ProposalDraft, ProposalStore
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    store = ProposalStore()
+    proposal = store.create(ProposalDraft(title="create index y_idx", engine="postgres", target="postgresql://h/db",
+                                          up_sql="CREATE INDEX y_idx ON y (a);", down_sql="DROP INDEX y_idx;"),
+                            by="dbsage test")
+    store.approve(proposal.id, by="a person")
+    not_a_folder = tmp_path / "migrations.txt"
+    not_a_folder.write_text("", encoding="utf-8")
+    result = run_dbsage("proposals", "export", str(proposal.id), "--to", str(not_a_folder),
+                        env={"DBSAGE_STATE_DIR": str(tmp_path)})
+    assert_clean_failure(result, 2)
+    assert "cannot write the migration files" in result.stderr
+
+
+def test_sql_values_are_folded_not_cut_at_80_columns(shop: str) -> None:
+    email = "a.customer.with.a.remarkably.long.address.that.does.not.fit@example.com"
+    result = run_dbsage("sql", f"SELECT 1 AS a, 2 AS b, 3 AS c, 4 AS d, 5 AS e, 6 AS f, '{email}' AS email",
+                        "--db", shop, env=NARROW)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    assert column_text(result.stdout, 7) == email

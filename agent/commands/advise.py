@@ -88,9 +88,14 @@ def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, m
                 if not quiet:
                     status.update(f"advising… {message}")
 
-            return advise(backend, schema, statements, options, progress)
+            report = advise(backend, schema, statements, options, progress)
     finally:
         engine.close()
+    if not report.statements:  # every statement was refused or skipped: a cost of 0 → 0 would read as advice
+        reasons = "; ".join(f"{s.statement_id}: {s.reason}" for s in report.skipped[:3])
+        raise UsageError(f"no statement of the workload could be analysed ({reasons or 'none was given'})",
+                         "advise takes the application's read queries (SELECT); fix or remove the ones named")
+    return report
 
 
 def _cost_line(before: float, after: float) -> str:

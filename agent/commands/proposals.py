@@ -92,9 +92,14 @@ def export_command(
 ) -> None:
     """Write an approved proposal's up/down SQL into a migrations folder (nothing is applied)."""
     from dbsage.agent.proposals import current_user
+    from dbsage.tools.errors import UsageError
 
     with reporting(fmt.value):
-        paths = _store().export(proposal_id, to, by=current_user())
+        try:
+            paths = _store().export(proposal_id, to, by=current_user())
+        except OSError as exc:  # --to names a file, or a place this user cannot write
+            raise UsageError(f"cannot write the migration files to {to}: {exc.strerror}",
+                             "pass --to a folder you can write (it is created if missing)") from None
         if fmt is Format.json:
             emit_json("proposals export", proposal=proposal_id, files=[str(p) for p in paths])
         else:

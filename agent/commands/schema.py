@@ -71,6 +71,11 @@ _RIGHT_ALIGNED = {"columns", "rows (est.)", "size", "indexes"}
 
 
 def _print_overview(snapshot: SchemaSnapshot) -> None:
+    if not snapshot.tables:  # often a DSN without a database name (mysql://root@host/), not an empty database
+        stdout.print(f"no tables, views or collections in {snapshot.engine} · {snapshot.database}", markup=False)
+        stdout.print("  → check that --db names the database: postgresql://user@host/DATABASE, "
+                     "mysql://user@host/DATABASE", markup=False)
+        return
     title = f"{snapshot.engine} · {snapshot.database} · {len(snapshot.tables)} objects"
     rows = _overview_rows(snapshot)
     if len(rows) > RICH_OVERVIEW_MAX_ROWS:
@@ -94,7 +99,7 @@ _MIN_COMMENT_WIDTH = 16
 
 def _fixed_width(rows: list[tuple[str, ...]]) -> int:
     """Columns the overview needs without wrapping anything but the comment, borders and padding included."""
-    cells = [max(len(header), *(len(row[i]) for row in rows)) for i, header in enumerate(_OVERVIEW_HEADERS[:-1])]
+    cells = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(_OVERVIEW_HEADERS[:-1])]
     return sum(cells) + 3 * len(_OVERVIEW_HEADERS) + 1
 
 

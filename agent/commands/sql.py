@@ -94,8 +94,8 @@ def _print(result: Any) -> None:
             sys.stdout.write(_cell(row[0]) + "\n")
     else:
         grid = RichTable()
-        for column in result.columns:
-            grid.add_column(Text(column))
+        for column in result.columns:  # fold, never '…': a value cut short in a narrow terminal reads as the value
+            grid.add_column(Text(column), overflow="fold")
         for row in result.rows:  # Text, not markup: data from the database is printed as data
             grid.add_row(*(Text(_cell(v)) for v in row))
         stdout.print(grid)
