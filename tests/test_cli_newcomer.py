@@ -95,6 +95,13 @@ def test_broken_config_is_a_config_error_with_a_hint(tmp_path: Path, toml: str, 
     assert json_error(as_json)["error_type"] == "ConfigError"
 
 
+@pytest.mark.parametrize("command", [["sql", "SELECT 1"], ["schema"], ["doctor"]])
+def test_empty_db_option_is_refused_not_replaced_by_the_defaults(command: list[str]) -> None:
+    result = run_dbsage(*command, "--db", "", env={"PGHOST": "127.0.0.1", "PGPORT": "1"})
+    assert_clean_failure(result, 2)
+    assert "--db is empty" in result.stderr
+
+
 def test_config_connection_may_be_a_libpq_conninfo(tmp_path: Path, make_pg_db) -> None:
     dsn = make_pg_db("")
     from psycopg.conninfo import conninfo_to_dict

@@ -149,6 +149,9 @@ def libpq_configured() -> bool:
 
 def resolve(db: str | None) -> Target:
     """Resolve `--db` (or its defaults) to a Target. Raises UsageError/ConfigError with what to do next."""
+    if db is not None and not db.strip():  # `--db "$UNSET_VAR"`: never fall back to the defaults silently
+        raise UsageError("--db is empty", "pass a DSN or a connection name, or leave --db out to use $DBSAGE_DB "
+                         "or libpq's PG* variables")
     if db:
         return _from_value(db, "--db")
     env = os.environ.get("DBSAGE_DB")
