@@ -25,10 +25,10 @@ def demo_command(
         "--scale", help="full (default), small, or a factor like 0.2. Default: $DBSAGE_DEMO_SCALE, then full.",
         show_default=False)] = None,
     embedded: Annotated[bool, typer.Option(
-        "--embedded", help="Use the embedded PostgreSQL even if another server answers ($DBSAGE_DEMO_EMBEDDED=1)."
+        "--embedded", help="use the embedded PostgreSQL even if another server answers ($DBSAGE_DEMO_EMBEDDED=1)"
     )] = False,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop and rebuild the demo database.")] = False,
-    stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL and exit.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="drop and rebuild the demo database")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="stop the embedded PostgreSQL and exit")] = False,
 ) -> None:
     """Build a demo database with planted problems (once) and show what dbsage finds in it."""
     from dbsage.agent.demo_sections import run_sections

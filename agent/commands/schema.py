@@ -30,7 +30,8 @@ class SchemaFormat(StrEnum):
 def schema_command(
     object_name: Annotated[str | None, typer.Argument(metavar="OBJECT", help="a table/view/collection")] = None,
     db: DbOption = None,
-    fmt: Annotated[SchemaFormat, typer.Option("--format", "-f")] = SchemaFormat.table,
+    fmt: Annotated[SchemaFormat, typer.Option(
+        "--format", "-f", help="table for people, json for programs, mermaid for an ER diagram.")] = SchemaFormat.table,
 ) -> None:
     """Show the schema: every object, or one OBJECT in detail."""
     from dbsage.tools.engines import connect
