@@ -41,6 +41,16 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+# What a terminal or an editor would act on instead of showing: C0/C1 control characters (ANSI escapes, carriage
+# returns) and bidirectional overrides ("Trojan Source"). A reviewer must see exactly the SQL that gets exported.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with every character that could hide or reorder what a person reads written as a visible escape."""
+    return _HIDDEN.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 class InvalidTransition(DbsageError):
     """The proposal's status does not allow that step (e.g. approving a rejected proposal)."""
 
@@ -115,8 +125,9 @@ class ProposalStore:
             cursor = db.execute(
                 "INSERT INTO proposals (title, engine, target, up_sql, down_sql, estimated_benefit, size_bytes,"
                 " rationale, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft.title, draft.engine, redact(draft.target), draft.up_sql, draft.down_sql,
-                 draft.estimated_benefit, draft.size_bytes, redact(draft.rationale), _now(), who))
+                (visible(draft.title), draft.engine, redact(draft.target), visible(draft.up_sql),
+                 visible(draft.down_sql), visible(draft.estimated_benefit or "") or None, draft.size_bytes,
+                 visible(redact(draft.rationale)), _now(), who))
             proposal_id = int(cursor.lastrowid or 0)
             db.execute("INSERT INTO audit VALUES (?, ?, ?, 'created', NULL)", (proposal_id, _now(), who))
         return self.get(proposal_id)

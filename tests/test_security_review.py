@@ -299,3 +299,33 @@ def test_a_malformed_dsn_never_shows_its_password(template: str, tmp_path) -> No
     output = done.stdout + done.stderr
     assert done.returncode != 0 and "cannot connect" in output  # the error is still reported …
     assert tail not in output  # … without any piece of the password
+
+
+# -- finding 10: a filed proposal could hide SQL from its reviewer with terminal escapes or bidi overrides ------------
+
+BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+HIDING = {  # what a prompt-injected model (or an MCP client) puts in up_sql to hide a statement from the reviewer
+    "ANSI conceal": ("CREATE INDEX i ON items (v);\x1b[8m DROP TABLE items;\x1b[0m", "\\x1b[8m"),
+    "cursor up and erase line": ("DROP TABLE items;\n\x1b[1A\x1b[2KCREATE INDEX i ON items (v);", "\\x1b[1A"),
+    "bidi override": ("CREATE INDEX i ON items (v); -- \u202e;smeti ELBAT PORD\u202c", "\\u202e"),
+}
+
+
+@pytest.mark.parametrize(("up_sql", "visible"), HIDING.values(), ids=HIDING.keys())
+def test_a_reviewer_sees_exactly_what_a_proposal_would_export(pg_dsn: str, up_sql: str, visible: str,
+                                                             tmp_path, monkeypatch) -> None:
+    from cli import run_dbsage
+    from dbsage.agent.proposals import ProposalStore
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(pg_dsn), origin="mcp")
+    outcome = call(ctx, "file_proposal", {"title": "index on items.v", "up_sql": up_sql,
+                                          "down_sql": "DROP INDEX i;", "rationale": "faster lookups"})
+    assert outcome.ok, outcome.error
+    proposal_id = (outcome.result or {})["id"]
+    shown = run_dbsage("proposals", "show", str(proposal_id), env={"DBSAGE_STATE_DIR": str(tmp_path)}).stdout
+    stored = ProposalStore().get(proposal_id).up_sql
+    control = [c for c in shown + stored if (ord(c) < 32 and c not in "\n\t") or c in BIDI_CONTROLS]
+    assert not control  # nothing reaches the reviewer's terminal that it would interpret …
+    assert visible in shown and visible in stored  # … the trick is shown as visible escapes …
+    assert "DROP TABLE items" in shown or "smeti ELBAT PORD" in shown  # … and the hidden text is on screen
