@@ -10,16 +10,41 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderableType, RenderHook, RenderResult
+from rich.segment import Segment
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from dbsage.tools.errors import DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
+from dbsage.tools.visible import visible
 
 JSON_VERSION = 1
+
+
+class _Visible:
+    """A renderable whose text segments show control characters as escapes (rich's own control segments stay)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            yield segment if segment.control else Segment(visible(segment.text), segment.style)
+
+
+class _VisibleHook(RenderHook):
+    """Database text (comments, rows, query texts) must not drive the terminal: no escape sequence, no bidi
+    override reaches it raw, whatever command prints it."""
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Visible(r) for r in renderables]
+
+
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
+stdout.push_render_hook(_VisibleHook())
+stderr.push_render_hook(_VisibleHook())
 
 
 class Format(StrEnum):
@@ -61,9 +86,9 @@ def fail(error: DbsageError, fmt: str = "table") -> NoReturn:
                     "error_type": type(error).__name__}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     prefix = "refused" if isinstance(error, GuardRefusal) else "error"
-    sys.stderr.write(f"{prefix}: {redact(error.message)}\n")
+    sys.stderr.write(f"{prefix}: {visible(redact(error.message))}\n")  # server messages quote database names
     if error.hint:
-        sys.stderr.write(f"  → {redact(error.hint)}\n")
+        sys.stderr.write(f"  → {visible(redact(error.hint))}\n")
     raise typer.Exit(error.exit_code)
 
 

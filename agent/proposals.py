@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from dbsage.tools.errors import DbsageError, UsageError
 from dbsage.tools.redact import redact
+from dbsage.tools.visible import visible  # a reviewer must see exactly the SQL that gets exported
 
 Status = Literal["pending", "approved", "rejected", "applied"]
 TRANSITIONS: dict[Status, set[Status]] = {
@@ -39,16 +40,6 @@ CREATE TABLE IF NOT EXISTS audit (
   proposal_id INTEGER NOT NULL REFERENCES proposals(id), at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
   note TEXT);
 """
-
-
-# What a terminal or an editor would act on instead of showing: C0/C1 control characters (ANSI escapes, carriage
-# returns) and bidirectional overrides ("Trojan Source"). A reviewer must see exactly the SQL that gets exported.
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """`text` with every character that could hide or reorder what a person reads written as a visible escape."""
-    return _HIDDEN.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 class InvalidTransition(DbsageError):

@@ -329,3 +329,21 @@ def test_a_reviewer_sees_exactly_what_a_proposal_would_export(pg_dsn: str, up_sq
     assert not control  # nothing reaches the reviewer's terminal that it would interpret …
     assert visible in shown and visible in stored  # … the trick is shown as visible escapes …
     assert "DROP TABLE items" in shown or "smeti ELBAT PORD" in shown  # … and the hidden text is on screen
+
+
+# -- finding 11: database text reached the user's terminal with its escape sequences (title, conceal, clipboard) ------
+
+TERMINAL_TRICKS = "x\x1b]52;c;ZWNobyBvd25lZA==\x1b\\ y \x1b[8mhidden\x1b[0m \u202eright-to-left"
+
+
+@pytest.mark.parametrize("command", [["sql", "SELECT obj_description('notes'::regclass) AS c"], ["schema"],
+                                     ["schema", "notes"]], ids=["sql", "schema", "schema OBJECT"])
+def test_database_text_reaches_the_terminal_without_escape_sequences(make_pg_db, command: list[str], tmp_path) -> None:
+    from cli import run_dbsage
+
+    literal = TERMINAL_TRICKS.replace("\\", "\\\\").replace("\x1b", "\\x1b").replace("\u202e", "\\u202e")
+    dsn = make_pg_db(f"CREATE TABLE notes (id int); COMMENT ON TABLE notes IS E'{literal}';")
+    done = run_dbsage(command[0], "--db", dsn, *command[1:], env={"DBSAGE_STATE_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "hidden" in done.stdout and "\\x1b[8m" in done.stdout  # the comment is shown, its escapes visibly …
+    assert "\x1b" not in done.stdout and "\u202e" not in done.stdout  # … and none reaches the terminal raw
