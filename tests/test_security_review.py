@@ -347,3 +347,20 @@ def test_database_text_reaches_the_terminal_without_escape_sequences(make_pg_db,
     assert done.returncode == 0, done.stderr
     assert "hidden" in done.stdout and "\\x1b[8m" in done.stdout  # the comment is shown, its escapes visibly …
     assert "\x1b" not in done.stdout and "\u202e" not in done.stdout  # … and none reaches the terminal raw
+
+
+# -- finding 12: the advisor's report quoted a refused statement's password in its preview ---------------------------
+
+
+def test_advice_previews_mask_passwords(pg_dsn: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(pg_dsn))
+    try:
+        outcome = call(ctx, "advise_indexes", {"statements": [f"ALTER ROLE app PASSWORD '{PASSWORD}'",
+                                                              "SELECT id FROM items WHERE v = 7"]})
+    finally:
+        ctx.close()
+    assert outcome.ok, outcome.error
+    skipped = (outcome.result or {})["report"]["skipped"]
+    assert [s["preview"] for s in skipped] == ["ALTER ROLE app PASSWORD '***'"] and skipped[0]["refused"]
+    assert PASSWORD not in str(outcome.result) + outcome.summary  # the model's own arguments are what it sent

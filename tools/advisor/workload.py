@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dbsage.tools.errors import UsageError
+from dbsage.tools.query_result import mask_secrets
 
 WeightBy = Literal["calls", "time"]
 _PARAM = re.compile(r"\$(\d+)")
@@ -30,7 +31,7 @@ class WorkloadStatement(BaseModel):
         return max((int(n) for n in _PARAM.findall(_strip_literals(self.sql))), default=0)
 
     def preview(self, width: int = 80) -> str:
-        flat = " ".join(self.sql.split())
+        flat = " ".join(mask_secrets(self.sql).split())  # masked before the cut, which could split a literal
         return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
