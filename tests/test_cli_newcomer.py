@@ -250,3 +250,20 @@ def test_sql_values_are_folded_not_cut_at_80_columns(shop: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "…" not in result.stdout
     assert column_text(result.stdout, 7) == email
+
+
+WORKLOADS_THAT_CANNOT_BE_READ = [
+    ("latin1.sql", b"SELECT 1 -- caf\xe9\n", "not UTF-8 text"),
+    ("folder.sql", None, "cannot read the workload"),  # a folder whose name ends in .sql, inside the workload folder
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), WORKLOADS_THAT_CANNOT_BE_READ)
+def test_unreadable_workload_is_a_usage_error(tmp_path: Path, name: str, content: bytes | None, message: str) -> None:
+    if content is None:
+        (tmp_path / name).mkdir()
+    else:
+        (tmp_path / name).write_bytes(content)
+    result = run_dbsage("advise", "--db", "postgresql://nobody@127.0.0.1:1/x", "--workload", str(tmp_path))
+    assert_clean_failure(result, 2)
+    assert message in result.stderr

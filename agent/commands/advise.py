@@ -14,6 +14,7 @@ from dbsage.agent.output import Format, add_text_row, data_table, emit_json, hum
 
 if TYPE_CHECKING:
     from dbsage.tools.advisor.report import AdviceReport
+    from dbsage.tools.advisor.workload import WorkloadStatement
     from dbsage.tools.engines.postgres import PostgresEngine
 
 
@@ -55,7 +56,6 @@ def advise_command(
 def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
                max_seconds: float, weight_by: str, quiet: bool = False) -> AdviceReport:
     from dbsage.tools.advisor.advisor import AdviseOptions, advise
-    from dbsage.tools.advisor.workload import load_files
     from dbsage.tools.engines import connect
     from dbsage.tools.engines.postgres import PostgresEngine
     from dbsage.tools.errors import UsageError
@@ -64,7 +64,7 @@ def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, m
     for name, value in (("--max-seconds", max_seconds), ("--budget-mb", budget_mb), ("--max-indexes", max_indexes)):
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive", f"pass {name} with a number above zero")
-    statements = load_files(workload) if workload else None
+    statements = _load_workload(workload) if workload else None
     target = resolve(db)
     if target.engine != "postgres":
         raise UsageError(f"index advice needs PostgreSQL (this target is {target.engine})",
@@ -96,6 +96,20 @@ def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, m
         raise UsageError(f"no statement of the workload could be analysed ({reasons or 'none was given'})",
                          "advise takes the application's read queries (SELECT); fix or remove the ones named")
     return report
+
+
+def _load_workload(path: Path) -> list[WorkloadStatement]:
+    from dbsage.tools.advisor.workload import load_files
+    from dbsage.tools.errors import UsageError
+
+    try:
+        return load_files(path)
+    except UnicodeDecodeError as exc:  # a file saved in another encoding, or not text at all
+        raise UsageError(f"the workload in {path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         "save the .sql files as UTF-8") from None
+    except OSError as exc:  # unreadable, or a folder whose name ends in .sql
+        raise UsageError(f"cannot read the workload in {path}: {exc.strerror}",
+                         "pass a readable .sql file, or a folder of them") from None
 
 
 def _cost_line(before: float, after: float) -> str:
