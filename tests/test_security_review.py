@@ -364,3 +364,38 @@ def test_advice_previews_mask_passwords(pg_dsn: str, tmp_path, monkeypatch) -> N
     skipped = (outcome.result or {})["report"]["skipped"]
     assert [s["preview"] for s in skipped] == ["ALTER ROLE app PASSWORD '***'"] and skipped[0]["refused"]
     assert PASSWORD not in str(outcome.result) + outcome.summary  # the model's own arguments are what it sent
+
+
+# -- finding 13: MongoDB introspection read every collection (a $sample and 3 commands each, no total bound) --------
+
+
+def test_mongo_introspection_samples_a_bounded_number_of_collections(mongo_uri: str) -> None:
+    import pymongo
+
+    from dbsage.tools.engines.base import SessionLimits
+    from dbsage.tools.engines.mongo import MongoEngine
+
+    name = f"many_{secrets.token_hex(3)}"
+    client: pymongo.MongoClient = pymongo.MongoClient(mongo_uri)
+    for n in range(6):
+        client[name][f"c{n}"].insert_many([{"n": i, "v": "x"} for i in range(3)])
+    client.close()
+
+    class Counting(MongoEngine):  # counts the per-collection reads ($sample, indexes, stats): the real ones run
+        read: list[str] = []
+
+        def _collection(self, db, spec):  # type: ignore[no-untyped-def]
+            Counting.read.append(spec["name"])
+            return super()._collection(db, spec)
+
+    engine = Counting(resolve(mongo_uri.replace("/?", f"/{name}?")), SessionLimits(), max_sampled=4)
+    try:
+        tables = engine.introspect().tables
+        one = engine.introspect("c5").tables
+    finally:
+        engine.close()
+    assert [t.name for t in tables] == [f"c{n}" for n in range(6)]  # every collection is listed …
+    assert [bool(t.columns) for t in tables] == [True] * 4 + [False] * 2  # … the first 4 are read …
+    assert all("not sampled" in (t.comment or "") for t in tables[4:])  # … the rest say so and how to get them
+    assert one[0].columns  # describing one by name reads it
+    assert Counting.read == ["c0", "c1", "c2", "c3", "c5"]

@@ -46,7 +46,7 @@ from dbsage.tools.engines.mongo_shapes import (
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
-from dbsage.tools.schema import SchemaSnapshot, Table
+from dbsage.tools.schema import ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
 SYSTEM_DATABASES = ("admin", "local", "config")
@@ -59,10 +59,12 @@ Document = dict[str, Any]
 class MongoEngine:
     name = "mongo"
 
-    def __init__(self, target: Target, limits: SessionLimits, sample_size: int = 200, max_depth: int = 3) -> None:
+    def __init__(self, target: Target, limits: SessionLimits, sample_size: int = 200, max_depth: int = 3,
+                 max_sampled: int = 200) -> None:
         self.target = target
         self.limits = limits
         self.sample_size = sample_size
+        self.max_sampled = max_sampled  # collections read in full (sample, indexes, stats) by one schema listing
         self.max_depth = max_depth
         # Read the database from the path ourselves: pymongo's parser would resolve DNS for mongodb+srv:// here.
         self._default_db: str | None = unquote(urlsplit(target.dsn).path.lstrip("/")) or None
@@ -175,8 +177,12 @@ class MongoEngine:
                 db = self.database(db_name)
                 specs = db.list_collections(filter={"name": collection} if collection else {})
                 for spec in sorted(specs, key=lambda s: s["name"]):
-                    if not spec["name"].startswith("system."):
-                        tables.append(self._collection(db, spec))
+                    if spec["name"].startswith("system."):
+                        continue
+                    # Each read costs a $sample of up to sample_size documents and three more commands: a listing of
+                    # a deployment with thousands of collections reads the first max_sampled and names the rest.
+                    read = collection is not None or len(tables) < self.max_sampled
+                    tables.append(self._collection(db, spec) if read else self._unread(db, spec))
         return SchemaSnapshot(engine=self.name, target=self.target.display,
                               database=self._default_db or "(all databases)", tables=tables)
 
@@ -203,6 +209,11 @@ class MongoEngine:
                                      None if usage is None else usage.get(s["name"], 0)) for s in index_specs],
             row_estimate=storage.count, size_bytes=storage.total_bytes,
         )
+
+    def _unread(self, db: Database[Document], spec: Mapping[str, Any]) -> Table:
+        kind: ObjectKind = "view" if spec.get("type") == "view" else "collection"
+        return Table(schema_name=db.name, name=spec["name"], kind=kind,
+                     comment=f"not sampled: more than {self.max_sampled} collections; describe it by name")
 
     def _sample(self, coll: Collection[Document]) -> list[Document]:
         """A bounded random sample: $sample reads `sample_size` documents, never the whole collection."""
