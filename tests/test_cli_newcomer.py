@@ -267,3 +267,21 @@ def test_unreadable_workload_is_a_usage_error(tmp_path: Path, name: str, content
     result = run_dbsage("advise", "--db", "postgresql://nobody@127.0.0.1:1/x", "--workload", str(tmp_path))
     assert_clean_failure(result, 2)
     assert message in result.stderr
+
+
+def test_sql_without_a_statement_at_a_terminal_says_how_instead_of_waiting() -> None:
+    import os
+    import pty
+
+    from cli import DBSAGE
+
+    controller, terminal = pty.openpty()
+    try:
+        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+        result = subprocess.run([DBSAGE, "sql", "--db", "postgresql://nobody@127.0.0.1:1/x"], stdin=terminal,
+                                capture_output=True, text=True, timeout=20, env=env)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert_clean_failure(result, 2)
+    assert "no statement given" in result.stderr

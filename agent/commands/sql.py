@@ -61,6 +61,9 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
 def _read_statement(sql: str | None) -> str:
     from dbsage.tools.errors import UsageError
 
+    if sql is None and sys.stdin.isatty():  # nothing given at a terminal: say how, rather than wait for EOF
+        raise UsageError("no statement given", "pass it as an argument: dbsage sql 'SELECT 1', or pipe it in: "
+                         "echo 'SELECT 1' | dbsage sql -")
     text = sys.stdin.read() if sql in (None, "-") else sql
     if not text or not text.strip():
         raise UsageError("no statement given", "pass it as an argument, or pipe it in: echo 'SELECT 1' | dbsage sql -")
