@@ -100,6 +100,10 @@ def reporting(fmt: str = "table") -> Iterator[None]:
     except DbsageError as error:
         fail(error, fmt)
     except KeyboardInterrupt:
+        if fmt == "json":  # a program reading stdout gets a document for this ending too
+            document = {"dbsage": JSON_VERSION, "error": "interrupted", "hint": "run the command again to finish it",
+                        "error_type": "Interrupted"}
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
         sys.stderr.write("interrupted\n")
         raise typer.Exit(130) from None
 

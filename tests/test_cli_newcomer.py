@@ -285,3 +285,43 @@ def test_sql_without_a_statement_at_a_terminal_says_how_instead_of_waiting() -> 
         os.close(controller)
     assert_clean_failure(result, 2)
     assert "no statement given" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_ctrl_c_stops_a_running_statement_with_130(shop: str, fmt: str) -> None:
+    import os
+    import signal
+    import time
+
+    from cli import DBSAGE
+
+    slow = "SELECT count(*) FROM generate_series(1, 500000000)"
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen([DBSAGE, "sql", slow, "--db", shop, "--timeout", "60", "--format", fmt],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    time.sleep(2.0)  # connected and running: start-up and connect take well under a second
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 5  # not waited for
+    assert "interrupted" in err and "Traceback" not in err
+    if fmt == "json":
+        assert json.loads(out)["error"] == "interrupted"
+    assert not _still_running(shop, "generate_series(1, 500000000)")  # the server stopped it too
+
+
+def _still_running(dsn: str, text: str) -> bool:
+    import time
+
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(30):
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s "
+                               "AND pid <> pg_backend_pid()", (f"%{text}%",)).fetchone()
+            if row is not None and row[0] == 0:
+                return False
+            time.sleep(0.1)
+    return True
