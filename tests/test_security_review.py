@@ -399,3 +399,30 @@ def test_mongo_introspection_samples_a_bounded_number_of_collections(mongo_uri: 
     assert all("not sampled" in (t.comment or "") for t in tables[4:])  # … the rest say so and how to get them
     assert one[0].columns  # describing one by name reads it
     assert Counting.read == ["c0", "c1", "c2", "c3", "c5"]
+
+
+# -- finding 14: checkup fixes formatted object names into SQL unquoted (a table name could carry a second statement) -
+
+HOSTILE_SCHEMA = """
+CREATE TABLE victim (id int PRIMARY KEY);
+CREATE TABLE "t; DROP TABLE victim; --" (a int);
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE child (id int PRIMARY KEY, "p); DROP TABLE victim; --" int REFERENCES parent);
+CREATE TABLE "Odd Name" (id int PRIMARY KEY, "x'; DROP TABLE victim; --" timestamp);
+"""
+
+
+def test_checkup_fixes_quote_the_names_they_are_given(make_pg_db) -> None:
+    import pglast
+
+    engine = connect(resolve(make_pg_db(HOSTILE_SCHEMA)))
+    try:
+        report = engine.checks()
+    finally:
+        engine.close()
+    fixes = {f.id: f.fix or "" for f in report.findings if "victim" in (f.fix or "")}
+    assert {"schema.missing_primary_key", "schema.fk_without_index", "schema.type_timestamp"} <= set(fixes)
+    for rule, fix in fixes.items():
+        kinds = [type(raw.stmt).__name__ for raw in pglast.parse_sql(fix)]
+        assert "DropStmt" not in kinds, (rule, fix)  # the name stays one identifier …
+    assert 'ALTER TABLE public."t; DROP TABLE victim; --" ADD' in fixes["schema.missing_primary_key"]  # … quoted

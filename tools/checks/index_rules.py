@@ -173,13 +173,14 @@ def heavy_seq_scans(facts: Facts, limits: Thresholds) -> list[Finding]:
         if per_scan < limits.heavy_seq_scan_rows or coverage >= limits.index_coverage:
             continue
         table = qualified(t["schema"], t["name"])
+        pattern = t["name"].replace("'", "''")  # a string literal in the fix: a quote in the name stays inside it
         found.append(Finding(
             id="indexes.heavy_seq_scans", family="indexes", severity="medium", object=table,
             title=f"{table} is read mostly by sequential scans ({seq:,} scans of ~{per_scan:,.0f} rows)",
             evidence={"seq_scans": seq, "rows_per_seq_scan": round(per_scan), "index_scans": idx,
                       "index_share": round(coverage, 4), "rows": t["reltuples"]},
             fix=f"-- find the statements, then index their filters (dbsage advise proposes the indexes):\n"
-                f"SELECT query, calls, mean_exec_time FROM pg_stat_statements WHERE query ILIKE '%{t['name']}%' "
+                f"SELECT query, calls, mean_exec_time FROM pg_stat_statements WHERE query ILIKE '%{pattern}%' "
                 "ORDER BY total_exec_time DESC LIMIT 10;",
         ))
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from dbsage.tools.advisor.candidate import quote_ident
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
 from dbsage.tools.checks.schema_rules import qualified
 
@@ -138,8 +139,9 @@ def sequence_near_max(facts: Facts, limits: Thresholds) -> list[Finding]:
         column = f"{s['schema']}.{s['column_name']}" if s["column_name"] else None
         fix = f"ALTER SEQUENCE {name} AS bigint;"
         if column and s["column_type"] != "bigint":
-            table, _, col = column.rpartition(".")
-            fix += f"\nALTER TABLE {table} ALTER COLUMN {col} TYPE bigint;  -- rewrites the table: plan the window"
+            table, _, col = s["column_name"].rpartition(".")
+            fix += (f"\nALTER TABLE {qualified(s['schema'], table)} ALTER COLUMN {quote_ident(col)} TYPE bigint;"
+                    "  -- rewrites the table: plan the window")
         found.append(Finding(
             id="maintenance.sequence_near_max", family="maintenance", severity="high" if used >= 0.9 else "medium",
             object=name, title=f"sequence {name} has used {used:.0%} of its range"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from dbsage.tools.advisor.candidate import quote_ident
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
 
 
 def qualified(schema: str, name: str) -> str:
-    return f"{schema}.{name}"
+    # Quoted when needed: fixes are SQL a person may paste, and a name may hold a quote, a space or a semicolon.
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
 def missing_primary_key(facts: Facts, limits: Thresholds) -> list[Finding]:
@@ -21,9 +23,9 @@ def missing_primary_key(facts: Facts, limits: Thresholds) -> list[Finding]:
             continue
         table = qualified(t["schema"], t["name"])
         if t["unique_not_null_index"]:
-            fix = f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {t['unique_not_null_index']};"
+            fix = f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {quote_ident(t['unique_not_null_index'])};"
         elif fk_columns[table] and len(fk_columns[table]) == t["column_count"]:
-            fix = f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(sorted(fk_columns[table]))});"
+            fix = f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(map(quote_ident, sorted(fk_columns[table])))});"
         else:
             fix = f"ALTER TABLE {table} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
         found.append(Finding(
@@ -48,7 +50,7 @@ def fk_without_index(facts: Facts, limits: Thresholds) -> list[Finding]:
             title=f"foreign key {fk['name']} ({table}.{', '.join(columns)} → {fk['referenced_table']}) has no index",
             evidence={"table": table, "columns": columns, "referenced_table": fk["referenced_table"],
                       "rows": fk["reltuples"], "bytes": fk["bytes"]},
-            fix=f"CREATE INDEX CONCURRENTLY {name} ON {table} ({', '.join(columns)});",
+            fix=f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {table} ({', '.join(map(quote_ident, columns))});",
 
         ))
     return found
@@ -66,8 +68,9 @@ def should_be_not_null(facts: Facts, limits: Thresholds) -> list[Finding]:
             id="schema.nullable_without_nulls", family="schema", severity="info", object=table,
             title=f"{table}: {', '.join(names)} allow NULL but the statistics saw none",
             evidence={"columns": names, "null_fraction": 0.0, "rows": columns[0]["reltuples"]},
-            fix="\n".join(f"ALTER TABLE {table} ALTER COLUMN {n} SET NOT NULL;  -- if NULL is never meant; "
-                          "on a big table add a CHECK (… IS NOT NULL) NOT VALID first, VALIDATE it, then SET NOT NULL"
+            fix="\n".join(f"ALTER TABLE {table} ALTER COLUMN {quote_ident(n)} SET NOT NULL;  -- if NULL is never "
+                          "meant; on a big table add a CHECK (… IS NOT NULL) NOT VALID first, VALIDATE it, then "
+                          "SET NOT NULL"
                           for n in names),
         ))
     return found
@@ -112,7 +115,7 @@ def type_smells(facts: Facts, limits: Thresholds) -> list[Finding]:
             id=f"schema.type_{smell}", family="schema", severity=severity, object=table,
             title=f"{table}: {what} ({', '.join(c['name'] for c in columns)})",
             evidence={"columns": {c["name"]: c["type"] for c in columns}, "why": why},
-            fix="\n".join(fix.format(t=table, c=c["name"]) for c in columns),
+            fix="\n".join(fix.format(t=table, c=quote_ident(c["name"])) for c in columns),
         ))
     return found
 

@@ -3,6 +3,7 @@ schemas for everyone, trust/password lines in pg_hba.conf, and dbsage itself log
 
 from __future__ import annotations
 
+from dbsage.tools.advisor.candidate import quote_ident
 from dbsage.tools.checks.configuration_rules import settings_of
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
 
@@ -16,7 +17,8 @@ def superusers(facts: Facts, limits: Thresholds) -> list[Finding]:
         id="security.extra_superusers", family="security", severity="medium", object=", ".join(extra),
         title=f"login roles with superuser besides postgres: {', '.join(extra)}",
         evidence={"roles": extra},
-        fix="\n".join(f"ALTER ROLE {name} NOSUPERUSER;  -- grant what it needs instead (pg_monitor, ownership …)"
+        fix="\n".join(f"ALTER ROLE {quote_ident(name)} NOSUPERUSER;  -- grant what it needs instead (pg_monitor, "
+                      "ownership …)"
                       for name in extra),
     )]
 
@@ -45,7 +47,7 @@ def password_expiry(facts: Facts, limits: Thresholds) -> list[Finding]:
         title=f"password expiry is used here, but not for: {', '.join(missing)}",
         evidence={"roles_without_expiry": missing,
                   "roles_with_expiry": [r["name"] for r in roles if r["valid_until"] is not None]},
-        fix="\n".join(f"ALTER ROLE {name} VALID UNTIL '<date>';" for name in missing),
+        fix="\n".join(f"ALTER ROLE {quote_ident(name)} VALID UNTIL '<date>';" for name in missing),
     )]
 
 
@@ -65,7 +67,7 @@ def md5_passwords(facts: Facts, limits: Thresholds) -> list[Finding]:
             id="security.md5_password_hashes", family="security", severity="medium", object=", ".join(md5),
             title=f"roles with md5 password hashes: {', '.join(md5)}", evidence={"roles": md5},
             fix="-- with password_encryption = 'scram-sha-256', set each password again:\n"
-                + "\n".join(f"\\password {name}" for name in md5),
+                + "\n".join(f"\\password {quote_ident(name)}" for name in md5),
         ))
     return found
 
