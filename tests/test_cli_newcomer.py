@@ -325,3 +325,12 @@ def _still_running(dsn: str, text: str) -> bool:
                 return False
             time.sleep(0.1)
     return True
+
+
+def test_skipped_workload_statements_are_shown_as_written(shop: str, tmp_path: Path) -> None:
+    workload = tmp_path / "mixed.sql"
+    workload.write_text("SELECT id FROM orders_with_a_rather_long_table_name WHERE status = 'pending';\n"
+                        "DELETE FROM orders_with_a_rather_long_table_name WHERE tags[i] = 'x';\n", encoding="utf-8")
+    result = run_dbsage("advise", "--db", shop, "--workload", str(workload))
+    assert result.returncode == 0, result.stderr
+    assert "refused by the guard" in result.stdout and "tags[i]" in result.stdout  # `[i]` is rich's italic tag

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, add_text_row, data_table, emit_json, human_bytes, reporting, stderr, stdout
@@ -119,8 +121,8 @@ def _cost_line(before: float, after: float) -> str:
 
 def render(report: AdviceReport, console: Console = stdout) -> None:
     if not report.verified:
-        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + " ".join(report.notes[:1]))
-    console.print(f"[bold]index advice[/bold] · {report.target} · workload: {report.workload_source} "
+        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + escape(" ".join(report.notes[:1])))
+    console.print(f"[bold]index advice[/bold] · {escape(report.target)} · workload: {escape(report.workload_source)} "
                  f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
     _recommendations(report, console)
     if report.verified:
@@ -130,9 +132,10 @@ def render(report: AdviceReport, console: Console = stdout) -> None:
     _drops(report, console)
     for skipped in report.skipped:
         tag = "refused by the guard" if skipped.refused else "skipped"
-        console.print(f"[dim]{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}[/dim]")
+        # the statement's own text (`tags[i]` would read as italics) is data, never markup
+        console.print(Text(f"{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}", style="dim"))
     for note in report.notes[0 if report.verified else 1:]:
-        console.print(f"note: {note}")
+        console.print(f"note: {note}", markup=False)
 
 
 def _recommendations(report: AdviceReport, console: Console) -> None:
