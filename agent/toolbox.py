@@ -34,23 +34,38 @@ def tool_description(name: str) -> str:
 
 
 class ResultStore:
-    """Full results of this conversation by handle ("r1", "r2", …), so a model can fetch what a summary left out."""
+    """Full results of this conversation by handle ("r1", "r2", …), so a model can fetch what a summary left out.
 
-    def __init__(self) -> None:
+    Bounded: an MCP server keeps one context for its whole life, so only the newest `max_results` results (and at
+    most `max_bytes` of them) are kept; fetching an older handle says it expired.
+    """
+
+    def __init__(self, max_results: int = 50, max_bytes: int = 20_000_000) -> None:
         self._results: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._count = 0
+        self._bytes = 0
+        self.max_results = max_results
+        self.max_bytes = max_bytes
 
     def put(self, document: Any) -> str:
         text = json.dumps(document, default=str, indent=1)
         with self._lock:
-            handle = f"r{len(self._results) + 1}"
+            self._count += 1
+            handle = f"r{self._count}"
             self._results[handle] = text
+            self._bytes += len(text)
+            while len(self._results) > 1 and (len(self._results) > self.max_results or self._bytes > self.max_bytes):
+                oldest = next(iter(self._results))
+                self._bytes -= len(self._results.pop(oldest))
         return handle
 
     def get(self, handle: str) -> str:
         if handle not in self._results:
             known = ", ".join(self._results) or "none yet"
-            raise DbsageError(f"no result with handle {handle!r}", f"known handles: {known}")
+            expired = handle.startswith("r") and handle[1:].isdigit() and 0 < int(handle[1:]) <= self._count
+            problem = "is no longer kept (only the newest results are)" if expired else "does not exist"
+            raise DbsageError(f"result {handle!r} {problem}", f"known handles: {known}; or run the tool again")
         return self._results[handle]
 
 

@@ -426,3 +426,24 @@ def test_checkup_fixes_quote_the_names_they_are_given(make_pg_db) -> None:
         kinds = [type(raw.stmt).__name__ for raw in pglast.parse_sql(fix)]
         assert "DropStmt" not in kinds, (rule, fix)  # the name stays one identifier …
     assert 'ALTER TABLE public."t; DROP TABLE victim; --" ADD' in fixes["schema.missing_primary_key"]  # … quoted
+
+
+# -- finding 15: the result store grew without bound (a long-lived MCP server keeps one ToolContext for every `ask`) ---
+
+
+def test_the_result_store_is_bounded_and_says_when_a_handle_expired() -> None:
+    from dbsage.agent.toolbox import ResultStore
+    from dbsage.tools.errors import DbsageError
+
+    store = ResultStore(max_results=5, max_bytes=10_000)
+    handles = [store.put({"n": n, "rows": ["x" * 100] * 3}) for n in range(12)]
+    assert len(set(handles)) == 12  # handles stay unique …
+    assert '"n": 11' in store.get(handles[-1])  # … the newest are kept …
+    with pytest.raises(DbsageError, match="no longer kept") as caught:
+        store.get(handles[0])  # … the oldest are dropped, and fetching one says so
+    assert caught.value.hint and handles[-1] in caught.value.hint
+    big = ResultStore(max_results=100, max_bytes=3_000)
+    kept = [big.put({"blob": "y" * 1_000}) for _ in range(10)]
+    assert sum(len(big.get(h)) for h in kept[-2:]) <= 3_000
+    with pytest.raises(DbsageError):
+        big.get(kept[0])
