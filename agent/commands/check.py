@@ -87,5 +87,5 @@ def print_report(report: CheckReport, out: Console) -> None:
     for rule, count in report.omitted.items():
         out.print(f"[yellow]not listed:[/yellow] {count:,} more {rule} findings")
     for note in report.skipped:
-        out.print(f"[yellow]skipped:[/yellow] {note}")
+        out.print(Text.assemble(("skipped:", "yellow"), f" {note}"))  # may quote the server's own error text
     out.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")

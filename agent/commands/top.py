@@ -46,7 +46,7 @@ def top_command(
             return
         _print(report)
         for note in report.notes:
-            stdout.print(f"[yellow]note:[/yellow] {note}")
+            stdout.print(Text.assemble(("note:", "yellow"), f" {note}"))
 
 
 def _print(report: TopReport) -> None:
