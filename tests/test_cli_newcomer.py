@@ -334,3 +334,15 @@ def test_skipped_workload_statements_are_shown_as_written(shop: str, tmp_path: P
     result = run_dbsage("advise", "--db", shop, "--workload", str(workload))
     assert result.returncode == 0, result.stderr
     assert "refused by the guard" in result.stdout and "tags[i]" in result.stdout  # `[i]` is rich's italic tag
+
+
+def test_mcp_http_on_a_busy_or_impossible_port_is_a_usage_error() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        result = run_dbsage("mcp", "--db", "postgresql://nobody@127.0.0.1:1/x", "--http", "--port", port, timeout=20)
+    assert_clean_failure(result, 2)  # not uvicorn's own exit 3, which dbsage keeps for the guard
+    assert f"127.0.0.1:{port}" in result.stderr
+    impossible = run_dbsage("mcp", "--http", "--port", "99999", timeout=20)
+    assert impossible.returncode == 2 and "Traceback" not in impossible.stderr

@@ -14,7 +14,7 @@ def mcp_command(
     db: DbOption = None,
     http: Annotated[bool, typer.Option("--http", help="serve streamable HTTP instead of stdio")] = False,
     host: Annotated[str, typer.Option(help="address for --http")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port for --http")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port for --http")] = 8000,
 ) -> None:
     """Run the MCP server for one database: schema, query (guarded), explain, top, checkup, advise, proposals."""
     from dbsage.agent.mcp_server import build_server
@@ -22,6 +22,8 @@ def mcp_command(
     from dbsage.tools.targets import resolve
 
     with reporting():
+        if http:
+            _require_free_port(host, port)
         ctx = ToolContext(resolve(db), origin="mcp")
         try:
             server = build_server(ctx)
@@ -31,3 +33,18 @@ def mcp_command(
                 server.run("stdio")
         finally:
             ctx.close()
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Fail with the next step before the server starts: the web server would log the clash and exit with 3,
+    which dbsage's CLI reserves for the guard's refusals."""
+    import socket
+
+    from dbsage.tools.errors import UsageError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror}",
+                         "pick a free port with --port, or the address of this machine with --host") from None
