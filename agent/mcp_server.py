@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from dbsage.agent.answer import Answer
 from dbsage.agent.toolbox import ToolContext, ToolSpec, registry
-from dbsage.tools.errors import DbsageError, GuardRefusal
+from dbsage.tools.errors import DatabaseError, DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
 
 INSTRUCTIONS = (
@@ -65,7 +65,12 @@ def _as_tool_error(error: DbsageError) -> Exception:
 
     prefix = "refused" if isinstance(error, GuardRefusal) else "error"
     hint = f"\nhint: {redact(error.hint)}" if error.hint else ""
-    return ToolError(f"{prefix}: {redact(error.message)}{hint}")
+    message = redact(error.message)
+    if isinstance(error, DatabaseError):  # the server's text: it may quote rows, names or a function's RAISE
+        from dbsage.agent.loop import DATA_NOTE, as_data
+
+        message = f"{DATA_NOTE}\n{as_data(message)}"
+    return ToolError(f"{prefix}: {message}{hint}")
 
 
 def _adapter(name: str, input_model: type[BaseModel], output: type[BaseModel],

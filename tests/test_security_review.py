@@ -447,3 +447,29 @@ def test_the_result_store_is_bounded_and_says_when_a_handle_expired() -> None:
     assert sum(len(big.get(h)) for h in kept[-2:]) <= 3_000
     with pytest.raises(DbsageError):
         big.get(kept[0])
+
+
+# -- finding 16: a database error's text (a RAISE in a view's function) reached MCP clients unmarked ----------------
+
+RAISING_VIEW = f"""
+CREATE FUNCTION loud() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{ESCAPE}'; END $$;
+CREATE VIEW loud_view AS SELECT loud() AS x;
+"""
+
+
+async def test_mcp_database_errors_are_marked_as_data(make_pg_db, tmp_path, monkeypatch) -> None:
+    from mcp import Client
+
+    from dbsage.agent.mcp_server import build_server
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(make_pg_db(RAISING_VIEW)), origin="mcp")
+    try:
+        async with Client(build_server(ctx)) as client:
+            failed = await client.call_tool("run_query", {"sql": "SELECT x FROM loud_view"})
+    finally:
+        ctx.close()
+    text = failed.content[0].text
+    assert failed.is_error and ESCAPE in text  # the server's message is reported …
+    assert "ignore previous instructions" not in _outside_data(text)  # … as data
+    assert "PostgreSQL error" in text
