@@ -473,3 +473,24 @@ async def test_mcp_database_errors_are_marked_as_data(make_pg_db, tmp_path, monk
     assert failed.is_error and ESCAPE in text  # the server's message is reported …
     assert "ignore previous instructions" not in _outside_data(text)  # … as data
     assert "PostgreSQL error" in text
+
+
+# -- finding 17: a model endpoint's error echoing an API key that does not look like one reached the error message ---
+
+
+def test_model_errors_never_echo_the_api_key(pg_dsn: str, tmp_path, monkeypatch) -> None:
+    from pydantic import SecretStr
+
+    from dbsage.agent.loop import AgentLoop
+    from dbsage.agent.model import ModelConfig, ModelServerError, make_chat_model
+    from fakes_llm import Reply, openai_stub
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    key = "team-proxy-" + secrets.token_hex(8)  # a gateway key: no sk- shape for redact() to recognise
+    ctx = ToolContext(resolve(pg_dsn))
+    with openai_stub([Reply(status=500, error_message=f"upstream rejected key {key} for this model")]) as stub:
+        config = ModelConfig(model="stub-model", base_url=stub.base_url, api_key=SecretStr(key), max_retries=0)
+        with pytest.raises(ModelServerError) as raised:
+            AgentLoop(ctx, make_chat_model(config), config=config).ask("hello")
+    assert "upstream rejected key" in raised.value.message  # the endpoint's words are kept …
+    assert key not in str(raised.value) and key not in raised.value.message  # … its echo of the key is not
