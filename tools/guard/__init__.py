@@ -16,20 +16,29 @@ from dbsage.tools.guard.statement import GuardedStatement, SqlEngine
 __all__ = ["GuardRefusal", "GuardedStatement", "check", "check_mongo"]
 
 
+MAX_STATEMENT_CHARS = 200_000
+
+
 def check(sql: str, engine: SqlEngine) -> GuardedStatement:
     """Accept one read-only statement for `engine` ("postgres" or "mysql"), or raise GuardRefusal saying why not."""
     if not isinstance(sql, str) or not sql.strip():
         raise GuardRefusal("no statement to run", "pass one SELECT, EXPLAIN or SHOW statement")
     if "\x00" in sql:
         raise GuardRefusal("the statement contains a NUL byte", "remove it; no server accepts one")
-    if engine == "postgres":
-        from dbsage.tools.guard.postgres import check_postgres
+    if len(sql) > MAX_STATEMENT_CHARS:  # parsing time and memory grow with the text: bound them
+        raise GuardRefusal(f"the statement is {len(sql):,} characters; dbsage checks at most "
+                           f"{MAX_STATEMENT_CHARS:,}", "split it into smaller statements")
+    try:
+        if engine == "postgres":
+            from dbsage.tools.guard.postgres import check_postgres
 
-        return check_postgres(sql)
-    if engine == "mysql":
-        from dbsage.tools.guard.mysql import check_mysql
+            return check_postgres(sql)
+        if engine == "mysql":
+            from dbsage.tools.guard.mysql import check_mysql
 
-        return check_mysql(sql)
+            return check_mysql(sql)
+    except RecursionError:  # sqlglot parses recursively: a deeply nested statement exhausts Python's stack
+        raise GuardRefusal("the statement nests too deeply for dbsage to check", "flatten the expression") from None
     raise GuardRefusal(f"the SQL guard has no grammar for engine {engine!r}",
                        "use check_mongo() for MongoDB operations")
 

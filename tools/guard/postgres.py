@@ -8,6 +8,7 @@ plain or pg_catalog-qualified name, no secret catalogs, no user operators from o
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -98,10 +99,37 @@ def _names(nodes: Any) -> list[str]:
     return [str(n.sval) for n in nodes or () if isinstance(n, ast.String)]
 
 
+_PARSER_STACK_BYTES = 256 * 1024 * 1024  # address space, committed only as deep as a statement nests
+
+
+def _parse_deep(sql: str) -> Any:
+    """pglast.parse_sql on a thread with a big C stack: turning a deeply nested tree (`SELECT 1+1+…` 24,000 times,
+    50 KB of text) into Python objects recurses in C and overflows a normal thread's stack — a segfault that would
+    end the whole process (an MCP server, a chat). On a big stack it parses, and the guard judges it like any other."""
+    outcome: list[Any] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(parse_sql(sql))
+        except BaseException as exc:  # handed to the calling thread as is
+            outcome.append(exc)
+
+    previous = threading.stack_size(_PARSER_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=parse, name="dbsage-guard-parse", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def parse_one(sql: str) -> ast.Node:
     """The single statement in `sql`, or a refusal (nothing, several, or not PostgreSQL)."""
     try:
-        statements = parse_sql(sql)
+        statements = _parse_deep(sql)
     except ParseError as exc:
         raise GuardRefusal(f"not valid PostgreSQL ({exc}); dbsage refuses what it cannot classify",
                            "fix the syntax; " + _HINT) from None
