@@ -7,7 +7,7 @@ handle. Everything a summary quotes from the database (names, comments, query te
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,8 @@ from dbsage.tools.errors import CapabilityMissing, UsageError
 from dbsage.tools.explain import ExplainResult
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.schema import SchemaSnapshot, Table
+
+MAX_SQL = 200_000  # characters: what the guard checks at most (tools/guard.MAX_STATEMENT_CHARS)
 
 # -- list_objects / describe_object ---------------------------------------------------------------------------------
 
@@ -119,7 +121,7 @@ def _schema_specs() -> list[ToolSpec]:
 
 
 class RunQueryInput(BaseModel):
-    sql: str = Field(description="one read-only statement (SELECT, WITH … SELECT, SHOW)")
+    sql: str = Field(max_length=MAX_SQL, description="one read-only statement (SELECT, WITH … SELECT, SHOW)")
     max_rows: int = Field(default=50, ge=1, le=1000, description="at most this many rows come back")
 
 
@@ -149,7 +151,7 @@ def _summarize_rows(result: QueryResult) -> str:
 
 
 class ExplainQueryInput(BaseModel):
-    sql: str = Field(description="the statement to explain (without EXPLAIN)")
+    sql: str = Field(max_length=MAX_SQL, description="the statement to explain (without EXPLAIN)")
     analyze: bool = Field(default=False, description="run it and measure real times (plain reads only)")
 
 
@@ -259,8 +261,9 @@ def _summarize_checkup(report: CheckReport) -> str:
 
 
 class AdviseIndexesInput(BaseModel):
-    statements: list[str] = Field(default_factory=list, description="queries to advise for; empty: the "
-                                  "statistics view's heaviest statements")
+    statements: list[Annotated[str, Field(max_length=MAX_SQL)]] = Field(
+        default_factory=list, max_length=100,
+        description="queries to advise for; empty: the statistics view's heaviest statements")
     budget_mb: float | None = Field(default=None, gt=0, description="storage budget for new indexes")
     max_indexes: int | None = Field(default=None, ge=1)
     propose: bool = Field(default=False, description="file each recommendation as a pending proposal")
@@ -316,10 +319,11 @@ def _proposal_refs(proposals: list[Proposal]) -> list[dict[str, object]]:
 
 class FileProposalInput(BaseModel):
     title: str = Field(min_length=3, max_length=200, description="what the change does, e.g. 'create index …'")
-    up_sql: str = Field(min_length=1, description="the SQL that applies the change")
-    down_sql: str = Field(min_length=1, description="the SQL that undoes it")
-    rationale: str = Field(min_length=1, description="why, with the evidence (numbers from the tools)")
-    estimated_benefit: str | None = Field(default=None, description="e.g. 'planner cost 1,200 → 8'")
+    up_sql: str = Field(min_length=1, max_length=MAX_SQL, description="the SQL that applies the change")
+    down_sql: str = Field(min_length=1, max_length=MAX_SQL, description="the SQL that undoes it")
+    rationale: str = Field(min_length=1, max_length=20_000, description="why, with the evidence (numbers from the "
+                           "tools)")
+    estimated_benefit: str | None = Field(default=None, max_length=500, description="e.g. 'planner cost 1,200 → 8'")
 
 
 def _file_proposal(ctx: ToolContext, params: FileProposalInput) -> Proposal:

@@ -494,3 +494,55 @@ def test_model_errors_never_echo_the_api_key(pg_dsn: str, tmp_path, monkeypatch)
             AgentLoop(ctx, make_chat_model(config), config=config).ask("hello")
     assert "upstream rejected key" in raised.value.message  # the endpoint's words are kept …
     assert key not in str(raised.value) and key not in raised.value.message  # … its echo of the key is not
+
+
+# -- finding 18: tool inputs had no size bound (a 1 GB proposal body went into the store; a huge text into the parser) -
+
+OVERSIZED = {
+    "file_proposal": {"title": "big", "up_sql": "x" * 200_001, "down_sql": "y", "rationale": "r"},
+    "run_query": {"sql": "SELECT " + "1+" * 100_001 + "1"},
+    "explain_query": {"sql": "SELECT " + "1+" * 100_001 + "1"},
+    "advise_indexes": {"statements": ["SELECT 1"] * 101},
+}
+
+
+@pytest.mark.parametrize(("tool", "arguments"), OVERSIZED.items(), ids=OVERSIZED.keys())
+def test_oversized_tool_inputs_are_refused_before_anything_runs(tool: str, arguments: dict, tmp_path,
+                                                                monkeypatch) -> None:
+    from dbsage.agent.proposals import ProposalStore
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve("postgresql://nobody@127.0.0.1:9/none"))  # never reached: validation comes first
+    outcome = call(ctx, tool, arguments)
+    assert not outcome.ok and (outcome.error or "").startswith("bad arguments")
+    assert ProposalStore().list() == []
+
+
+# -- finding 19: a deeply nested statement crashed the process inside the guard (segfault in the parser) -------------
+
+DEEP = {  # statement → what the guard must answer; run in a child process, since the failure was a segfault
+    "postgres 1+1+… 30,000 times": ("postgres", "SELECT " + "1+" * 30_000 + "1", "select"),
+    "mysql 5,000 nested parentheses": ("mysql", "SELECT " + "(" * 5_000 + "1" + ")" * 5_000, "refused"),
+    "postgres 250,000 characters": ("postgres", "SELECT '" + "x" * 250_000 + "'", "refused"),
+}
+_CHILD = """
+import sys
+from dbsage.tools.guard import check
+from dbsage.tools.errors import GuardRefusal
+engine, sql = sys.argv[1], sys.stdin.read()
+try:
+    print(check(sql, engine).kind)
+except GuardRefusal as refusal:
+    print("refused", refusal.message[:80])
+"""
+
+
+@pytest.mark.parametrize(("engine", "sql", "expected"), DEEP.values(), ids=DEEP.keys())
+def test_the_guard_answers_deeply_nested_statements_without_crashing(engine: str, sql: str, expected: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _CHILD, engine], input=sql, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, f"the guard's process died ({done.returncode}): {done.stderr[-300:]}"
+    assert done.stdout.split()[0] == expected, done.stdout
