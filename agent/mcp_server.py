@@ -29,7 +29,8 @@ INSTRUCTIONS = (
 
 
 class AskInput(BaseModel):
-    question: str = Field(description="a question about the database, e.g. 'why is this query slow: SELECT …'")
+    question: str = Field(max_length=20_000,  # it goes to the model (tokens) and the transcript: bounded
+                          description="a question about the database, e.g. 'why is this query slow: SELECT …'")
 
 
 def _signature(model: type[BaseModel], returns: type[BaseModel]) -> inspect.Signature:

@@ -546,3 +546,16 @@ def test_the_guard_answers_deeply_nested_statements_without_crashing(engine: str
                           timeout=60)
     assert done.returncode == 0, f"the guard's process died ({done.returncode}): {done.stderr[-300:]}"
     assert done.stdout.split()[0] == expected, done.stdout
+
+
+async def test_mcp_ask_refuses_an_oversized_question(tmp_path, monkeypatch) -> None:
+    from mcp import Client
+
+    from dbsage.agent.mcp_server import build_server
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve("postgresql://nobody@127.0.0.1:9/none"), origin="mcp")
+    async with Client(build_server(ctx)) as client:
+        asked = await client.call_tool("ask", {"question": "describe table t " + "x" * 20_000})
+    assert asked.is_error and "question" in asked.content[0].text
+    assert not list(tmp_path.glob("transcripts/*.jsonl"))  # refused before a conversation starts
