@@ -102,7 +102,8 @@ def migrations(findings: list[Finding], facts: Facts, limits: Thresholds) -> Sco
     seen = f"migration history found: {', '.join(tables)}" if tables else "no migration tool's history table found"
     return ScoreItem(key="reversible_migrations", label="reversible migrations", status="unknown",
                      why=f"{seen}; whether each migration has a working down step lives in the code, not the "
-                         "database — dbsage lint and the proposals' rehearsal check that")
+                         "database; review each migration's down step (dbsage proposals carry one for every change "
+                         "they draft)")
 
 
 def backups(findings: list[Finding], facts: Facts, limits: Thresholds) -> ScoreItem:

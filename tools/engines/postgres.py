@@ -73,8 +73,8 @@ class PostgresEngine:
         if self._pool is None:
             self._probe_login()  # a clear error now beats a pool timeout later
             self._pool = ConnectionPool(
-                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=4, open=False, reset=self._reset,
-                name="dbsage",
+                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=4, open=False, name="dbsage",
+                configure=self._configure, reset=self._reset,
             )
             self._pool.open(wait=True, timeout=self.limits.connect_timeout_s * 2)
         return self._pool
@@ -87,6 +87,18 @@ class PostgresEngine:
                 f"cannot connect to {self.target.display}: {redact_dsn(str(exc), self.target.dsn).strip()}",
                 "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
             ) from None
+
+    @staticmethod
+    def _configure(conn: psycopg.Connection[Any]) -> None:
+        # dbsage's own statements (catalog reads, guarded cursors, EXPLAINs) must not crowd the application's out of
+        # `dbsage top`. Only a superuser may turn tracking off for its session; a read-only role gets the same from
+        # `ALTER ROLE … SET pg_stat_statements.track = 'none'` in the role recipe. Without the module the name is a
+        # harmless placeholder.
+        try:
+            conn.execute("SET pg_stat_statements.track = 'none'")
+            conn.commit()
+        except psycopg.Error:
+            conn.rollback()
 
     @staticmethod
     def _reset(conn: psycopg.Connection[Any]) -> None:
@@ -330,6 +342,7 @@ def read_only_role_sql(database: str, schemas: list[str], role: str = "dbsage_ro
     lines = [
         f"CREATE ROLE {role} LOGIN PASSWORD 'choose-a-password';",
         f"ALTER ROLE {role} SET default_transaction_read_only = on;",
+        f"ALTER ROLE {role} SET pg_stat_statements.track = 'none';  -- keep dbsage's own reads out of the statistics",
         f"GRANT pg_monitor TO {role};  -- statistics views, pg_stat_statements",
         f"GRANT CONNECT ON DATABASE {db} TO {role};",
     ]
