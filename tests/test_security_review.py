@@ -559,3 +559,23 @@ async def test_mcp_ask_refuses_an_oversized_question(tmp_path, monkeypatch) -> N
         asked = await client.call_tool("ask", {"question": "describe table t " + "x" * 20_000})
     assert asked.is_error and "question" in asked.content[0].text
     assert not list(tmp_path.glob("transcripts/*.jsonl"))  # refused before a conversation starts
+
+
+# -- checked and sound (kept as a regression test): a client cannot smuggle a status or a signer into a proposal -----
+
+
+async def test_mcp_cannot_sign_or_approve_a_proposal_through_extra_arguments(tmp_path, monkeypatch) -> None:
+    from mcp import Client
+
+    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.proposals import ProposalStore
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve("postgresql://nobody@127.0.0.1:9/none"), origin="mcp")
+    draft = {"title": "create index t_a_idx", "up_sql": "CREATE INDEX t_a_idx ON t (a);", "down_sql": "DROP INDEX "
+             "t_a_idx;", "rationale": "r", "status": "approved", "created_by": "alice", "by": "alice", "id": 99}
+    async with Client(build_server(ctx)) as client:
+        filed = await client.call_tool("file_proposal", draft)
+    stored = ProposalStore().get(filed.structured_content["id"])
+    assert (stored.status, stored.created_by, [a.who for a in stored.audit]) == ("pending", "dbsage mcp",
+                                                                                  ["dbsage mcp"])
