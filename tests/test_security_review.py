@@ -579,3 +579,25 @@ async def test_mcp_cannot_sign_or_approve_a_proposal_through_extra_arguments(tmp
     stored = ProposalStore().get(filed.structured_content["id"])
     assert (stored.status, stored.created_by, [a.who for a in stored.audit]) == ("pending", "dbsage mcp",
                                                                                   ["dbsage mcp"])
+
+
+# -- finding 20: secrets in environment-variable shape (archive_command, cron jobs, other sessions' COPY … PROGRAM) ---
+
+ENV_SECRETS = {  # text as settings, pg_cron jobs or pg_stat_activity show it → how it must be shown
+    "archive_command = 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENG wal-g wal-push %p'":
+        "archive_command = 'AWS_SECRET_ACCESS_KEY=*** wal-g wal-push %p'",
+    "PGPASSWORD=hunter22 pg_dump -h db app": "PGPASSWORD=*** pg_dump -h db app",
+    "MYSQL_PWD=s3cr3t mysqldump app": "MYSQL_PWD=*** mysqldump app",
+    "curl -H 'x' https://api.example.com/?token=abcdef123456": "curl -H 'x' https://api.example.com/?token=***",
+    "password_encryption": "password_encryption",  # a setting's name is not a secret
+}
+
+
+def test_environment_style_secrets_in_results_are_masked(pg_dsn: str) -> None:
+    engine = connect(resolve(pg_dsn))
+    try:
+        literals = ", ".join("'" + t.replace("'", "''") + "'" for t in ENV_SECRETS)
+        rows = engine.run_sql(f"SELECT {literals}").rows
+    finally:
+        engine.close()
+    assert rows == [list(ENV_SECRETS.values())]

@@ -9,8 +9,11 @@ MASK = "***"
 
 # scheme://user:password@host  — the password is everything between the first ':' after '//' and the last '@'.
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?P<tail>@)", re.I)
-# key=value DSNs (libpq conninfo) and query parameters: password=..., sslpassword=...
-_KV_PASSWORD = re.compile(r"(?P<head>\b(?:ssl)?password\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|[^\s&;]+)", re.I)
+# key=value DSNs (libpq conninfo), query parameters and environment assignments in commands (archive_command,
+# cron jobs, COPY … PROGRAM): password=…, sslpassword=…, PGPASSWORD=…, MYSQL_PWD=…, AWS_SECRET_ACCESS_KEY=…, token=…
+_KV_PASSWORD = re.compile(
+    r"(?P<head>\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)\s*=\s*)"
+    r"(?P<secret>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;]+)", re.I)
 # API keys in the shapes providers use (OpenAI sk-..., Slack xox?-..., bearer tokens).
 _API_KEYS = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{8,}|xox[abprs]-[A-Za-z0-9\-]{8,}|xapp-[A-Za-z0-9\-]{8,})")
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9._\-]{8,})", re.I)
