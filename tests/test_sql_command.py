@@ -36,10 +36,11 @@ def maria(make_mysql_db) -> str:
 
 @pytest.fixture(scope="module")
 def mongo(mongo_uri: str) -> str:
-    uri = mongo_uri.replace("/?", "/cli?")
+    # Its own database: test_cli_engines lists the collections of "cli" and must not see these.
+    uri = mongo_uri.replace("/?", "/sqlcmd?")
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(uri)
     try:
-        client.cli.orders.insert_many([{"_id": i, "status": "new"} for i in range(5)])
+        client.sqlcmd.orders.insert_many([{"_id": i, "status": "new"} for i in range(5)])
     finally:
         client.close()
     return uri
