@@ -142,9 +142,8 @@ class ProposalStore:
         _refuse_agents(who, to)
         current = self.get(proposal_id).status
         if to not in TRANSITIONS[current]:
-            allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing: it is final"
-            raise InvalidTransition(f"proposal #{proposal_id} is {current}; it cannot become {to}",
-                                    f"from {current} it can become {allowed}")
+            verdict = f"is already {to}" if current == to else f"is {current}; it cannot become {to}"
+            raise InvalidTransition(f"proposal #{proposal_id} {verdict}", _next_step(proposal_id, current))
         with self._db() as db:
             db.execute("UPDATE proposals SET status = ? WHERE id = ? AND status = ?", (to, proposal_id, current))
             db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?)", (proposal_id, _now(), who, to, note))
@@ -162,7 +161,7 @@ class ProposalStore:
         proposal = self.get(proposal_id)
         if proposal.status != "approved":
             raise InvalidTransition(f"proposal #{proposal_id} is {proposal.status}; only an approved one is exported",
-                                    f"review it, then `dbsage proposals approve {proposal_id}`")
+                                    _next_step(proposal_id, proposal.status))
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"{proposal.created_at:%Y%m%d%H%M%S}_{proposal.id:04d}_{_slug(proposal.title)}"
         written = []
@@ -182,6 +181,16 @@ def _refuse_agents(who: str, action: str) -> None:
     if AGENT_ACTOR.match(who):
         raise InvalidTransition(f"{who} may file proposals, not have them {action}",
                                 "a person reviews it with `dbsage proposals show ID` and decides")
+
+
+def _next_step(proposal_id: int, status: Status) -> str:
+    """What a person can do with a proposal in `status`: the hint for a refused transition."""
+    return {
+        "pending": f"review it (`dbsage proposals show {proposal_id}`), then approve or reject it",
+        "approved": f"export it: `dbsage proposals export {proposal_id} --to migrations/`",
+        "rejected": "a rejected proposal is final: file a new one (e.g. `dbsage advise --propose`)",
+        "applied": "it is applied; nothing is left to do",
+    }[status]
 
 
 def _slug(title: str) -> str:

@@ -83,6 +83,13 @@ def test_cli_lifecycle(store: ProposalStore, tmp_path: Path) -> None:
     assert rejected.exit_code == 0 and "rejected" in rejected.stdout
     again = runner.invoke(app, ["proposals", "approve", str(second.id)])
     assert again.exit_code == 1 and "cannot become approved" in again.stderr
+    assert "a rejected proposal is final: file a new one" in again.stderr
+    twice = runner.invoke(app, ["proposals", "approve", str(first.id)])
+    assert twice.exit_code == 1 and f"proposal #{first.id} is already approved" in twice.stderr
+    assert f"dbsage proposals export {first.id}" in twice.stderr
+    not_exported = runner.invoke(app, ["proposals", "export", str(second.id), "--to", str(tmp_path / "x")])
+    assert not_exported.exit_code == 1 and "only an approved one is exported" in not_exported.stderr
+    assert "approve" not in not_exported.stderr.split("→", 1)[1]  # no dead-end advice for a final proposal
     audit = store.get(second.id).audit[-1]
     assert (audit.who, audit.action, audit.note) == (current_user(), "rejected", "too big")
     exported = runner.invoke(app, ["proposals", "export", str(first.id), "--to", str(tmp_path / "mig")])
