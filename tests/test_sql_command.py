@@ -106,6 +106,24 @@ def test_database_error_exits_1_with_the_server_text(pg: str) -> None:
     assert done.stderr.startswith("error: PostgreSQL error: relation \"no_such_table\" does not exist")
 
 
+@pytest.mark.parametrize(
+    ("sql", "quoted", "caret_under"),
+    [
+        ("SELECT nosuchcol FROM orders", "LINE 1: SELECT nosuchcol FROM orders", "nosuchcol"),
+        ("SELECT id FROM orderz", "LINE 1: SELECT id FROM orderz", "orderz"),
+    ],
+)
+def test_the_server_error_quotes_the_users_text_not_the_cursor(pg: str, sql: str, quoted: str,
+                                                               caret_under: str) -> None:
+    done = dbsage(sql, "--db", pg)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert "dbsage_guarded" not in done.stderr
+    line = next(n for n, text in enumerate(lines) if text.startswith("LINE 1:"))
+    assert lines[line] == quoted
+    assert lines[line + 1].index("^") == lines[line].index(caret_under)
+
+
 def test_timeout_option_is_enforced_by_the_server(pg: str) -> None:
     started = time.monotonic()
     done = dbsage("SELECT count(*) FROM generate_series(1, 10000000000::bigint)", "--db", pg, "--timeout", "0.5")

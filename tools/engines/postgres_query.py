@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from dbsage.tools.engines.postgres import PostgresEngine
 
 _WATCHDOG_GRACE_S = 2.0
+# psycopg sends a named cursor's query as DECLARE "<name>" CURSOR FOR <query>; the server quotes that in errors.
+_CURSOR = "dbsage_guarded"
+
 _BATCH = 100
 
 
@@ -109,7 +112,7 @@ def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCol
     watchdog.start()
     try:
         # Extended protocol either way: the server itself refuses a second statement hidden in the text.
-        with conn.cursor(name="dbsage_guarded") if kind == "select" else conn.cursor() as cur:
+        with conn.cursor(name=_CURSOR) if kind == "select" else conn.cursor() as cur:
             cur.execute(sql)
             columns = [d.name for d in cur.description or []]
             while batch := cur.fetchmany(_BATCH):
@@ -129,4 +132,16 @@ def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCol
 
 
 def _server_text(exc: psycopg.Error) -> str:
-    return redact(str(exc)).strip()
+    """The server's message, with the cursor wrapper taken out of the quoted line so the caret points into the
+    user's own text (the server may have shortened the wrapper to "...LARE …")."""
+    lines = redact(str(exc)).strip().splitlines()
+    head, marker = "LINE 1: ", f'"{_CURSOR}" CURSOR FOR '
+    for n, line in enumerate(lines):
+        cut = line.find(marker)
+        if line.startswith(head) and cut >= 0:
+            removed = cut + len(marker) - len(head)
+            lines[n] = head + line[cut + len(marker):]
+            caret = lines[n + 1] if n + 1 < len(lines) else ""
+            if caret.strip() == "^" and caret.startswith(" " * removed):
+                lines[n + 1] = caret[removed:]
+    return "\n".join(lines)
