@@ -120,7 +120,8 @@ def test_the_server_error_quotes_the_users_text_not_the_cursor(pg: str, sql: str
     lines = done.stderr.splitlines()
     assert "dbsage_guarded" not in done.stderr
     line = next(n for n, text in enumerate(lines) if text.startswith("LINE 1:"))
-    assert lines[line] == quoted
+    shown = lines[line].removesuffix("...")  # the server may shorten a long line
+    assert quoted.startswith(shown) and caret_under in shown
     assert lines[line + 1].index("^") == lines[line].index(caret_under)
 
 
