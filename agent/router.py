@@ -26,6 +26,9 @@ _SQL_START = re.compile(
     r"|show\s+\w+\s*;?\s*$)")
 _EXPLAIN_PREFIX = re.compile(r"(?is)^explain\s+(?:analy[sz]e\s+|verbose\s+|\(.*?\)\s*)*")
 _FENCED = re.compile(r"```(?:sql)?\s*(.+?)```|`([^`]+)`", re.S)
+_NAME = r"[\"`']?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[\"`']?"
+# "the orders table", "describe orders table": the name stands before the noun.
+_OBJECT_BEFORE = re.compile(rf"(?i)\b(?:the|describe|show)\s+{_NAME}\s+(?:table|collection|view)\b")
 _OBJECT = re.compile(r"(?i)\b(?:describe|structure of|columns (?:of|in)|schema of|definition of|about table|table)"
                      r"\s+(?:the\s+)?(?:table\s+)?[\"`']?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)")
 
@@ -68,7 +71,7 @@ def _sql_intent(question: str) -> Plan | None:
 
 
 def _describe_intent(question: str) -> Plan | None:
-    match = _OBJECT.search(question)
+    match = _OBJECT_BEFORE.search(question) or _OBJECT.search(question)
     return [("describe_object", {"name": match[1]})] if match else None
 
 
@@ -78,6 +81,9 @@ def _keyword_intent(words: str, plan: Plan) -> Callable[[str], Plan | None]:
 
 INTENTS: list[Intent] = [
     Intent("query", "why is this query slow: SELECT … / explain SELECT … / run SELECT …", _sql_intent),
+    # Questions about the indexes that exist are the checkup's (usage, duplicates), not the advisor's (new ones).
+    Intent("index health", "which indexes are unused or duplicated?",
+           _keyword_intent(r"unused|duplicate|redundant|invalid|bloat", [("checkup", {"family": "indexes"})])),
     Intent("advise", "suggest indexes (say 'propose' to file them)",
            lambda q: [("advise_indexes", {"propose": _has("propos|file", q)})]
            if _has(r"index|advi[cs]e|recommend", q) else None),

@@ -27,12 +27,30 @@ SQL = "SELECT * FROM orders WHERE customer_id = 42"
     ("what is wrong with my database?", "checkup", ["checkup"]),
     ("suggest indexes", "advise", ["advise_indexes"]),
     ("describe table orders", "describe", ["describe_object"]),
+    ("which indexes are unused?", "index health", ["checkup"]),
+    ("any duplicate indexes?", "index health", ["checkup"]),
     ("what tables are there?", "list", ["list_objects"]),
 ])
 def test_intents(question: str, intent: str, tools: list[str]) -> None:
     routed = route(question)
     assert routed is not None
     assert (routed[0], [tool for tool, _ in routed[1]]) == (intent, tools)
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("describe table orders", "orders"),
+    ("what does the orders table look like?", "orders"),
+    ("show the public.orders table", "public.orders"),
+    ("describe `order_items`", "order_items"),
+    ("what is slow?", None),
+    ("tell me about table customers", "customers"),
+])
+def test_describe_finds_the_table_name(question: str, name: str | None) -> None:
+    routed = route(question)
+    if name is None:
+        assert routed is None or routed[0] != "describe"
+    else:
+        assert routed == ("describe", [("describe_object", {"name": name})])
 
 
 @pytest.mark.parametrize(("question", "sql"), [
