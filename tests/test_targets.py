@@ -21,11 +21,21 @@ from dbsage.tools.targets import resolve
         ("error: could not connect with OPENAI key sk-abcdefghijklmnop1234", "sk-abcdefghijklmnop1234"),
         ("Authorization: Bearer abcdefgh12345678", "abcdefgh12345678"),
         ("slack token xoxb-1234567890-abcdef", "xoxb-1234567890-abcdef"),
+        ('{"user": "app", "password": "js0n-secret"}', "js0n-secret"),
+        ("db_password: yaml-secret", "yaml-secret"),
+        ("{'api_key': 'py-repr-secret'}", "py-repr-secret"),
     ],
 )
 def test_redact_removes_every_secret_shape(text: str, secret: str) -> None:
     assert secret not in redact(text)
     assert "***" in redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    "password_encryption: scram-sha-256", "max_tokens: 4000", "the time: 12:00", "ratio: 0.5",
+])
+def test_redact_leaves_lookalikes_alone(text: str) -> None:
+    assert redact(text) == text
 
 
 def test_redact_url_keeps_what_a_person_needs() -> None:

@@ -14,6 +14,10 @@ _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<secr
 _KV_PASSWORD = re.compile(
     r"(?P<head>\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)\s*=\s*)"
     r"(?P<secret>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;]+)", re.I)
+# The same keys as JSON/YAML/TOML members: "password": "…", password: …, api_key = "…" is covered above.
+_MEMBER_PASSWORD = re.compile(
+    r"(?P<head>[\"']?\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)[\"']?\s*:\s*)"
+    r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}\]]+)", re.I)
 # API keys in the shapes providers use (OpenAI sk-..., Slack xox?-..., bearer tokens).
 _API_KEYS = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{8,}|xox[abprs]-[A-Za-z0-9\-]{8,}|xapp-[A-Za-z0-9\-]{8,})")
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9._\-]{8,})", re.I)
@@ -23,6 +27,7 @@ def redact(text: str) -> str:
     """Return `text` with every recognisable secret replaced by ***."""
     text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["tail"], text)
     text = _KV_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    text = _MEMBER_PASSWORD.sub(lambda m: m["head"] + MASK, text)
     text = _BEARER.sub(lambda m: m["head"] + MASK, text)
     return _API_KEYS.sub(MASK, text)
 
