@@ -346,3 +346,32 @@ def test_mcp_http_on_a_busy_or_impossible_port_is_a_usage_error() -> None:
     assert f"127.0.0.1:{port}" in result.stderr
     impossible = run_dbsage("mcp", "--http", "--port", "99999", timeout=20)
     assert impossible.returncode == 2 and "Traceback" not in impossible.stderr
+
+
+@pytest.mark.parametrize(("host", "warned"), [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_mcp_http_warns_when_it_listens_beyond_this_machine(host: str, warned: bool) -> None:
+    import subprocess
+
+    from cli import DBSAGE
+    from servers import free_port
+
+    port = str(free_port())
+    proc = subprocess.Popen([DBSAGE, "mcp", "--db", "postgresql://nobody@127.0.0.1:1/x", "--http", "--host", host,
+                             "--port", port], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        import socket
+        import time
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the warning is written before the server listens
+            try:
+                socket.create_connection(("127.0.0.1", int(port)), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the MCP server did not start listening")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert ("without authentication" in err) is warned

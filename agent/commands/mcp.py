@@ -24,6 +24,7 @@ def mcp_command(
     with reporting():
         if http:
             _require_free_port(host, port)
+            _warn_if_exposed(host)
         ctx = ToolContext(resolve(db), origin="mcp")
         try:
             server = build_server(ctx)
@@ -33,6 +34,22 @@ def mcp_command(
                 server.run("stdio")
         finally:
             ctx.close()
+
+
+def _warn_if_exposed(host: str) -> None:
+    """The HTTP transport has no authentication: say so loudly when it listens beyond this machine."""
+    import ipaddress
+    import socket
+    import sys
+
+    try:
+        loopback = all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        loopback = False
+    if not loopback:
+        sys.stderr.write(f"warning: dbsage mcp listens on {host} without authentication: anyone who can reach it can "
+                         "read this database through dbsage's tools. Keep it on 127.0.0.1, or put an "
+                         "authenticating proxy in front.\n")
 
 
 def _require_free_port(host: str, port: int) -> None:
