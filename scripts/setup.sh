@@ -28,10 +28,14 @@ install_server_extensions() {
 }
 
 install_python() {
-  local python=${PYTHON:-python3}
+  local python=${PYTHON:-python3} log=.venv/setup.log
   [ -x .venv/bin/python ] || "$python" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q -e '.[dev,agent,embedded]' 2>&1 | grep -v '^WARNING: Location' || true
+  # pip's own chatter (build-backend notices) goes to a log; it is shown only when the install fails.
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[dev,agent,embedded]'; } >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" | tail -n 40 >&2
+    echo "setup: pip install failed (full log: $log)" >&2
+    exit 1
+  fi
   .venv/bin/python -c 'import dbsage.agent.cli' || { echo "setup: dbsage did not install" >&2; exit 1; }
 }
 
