@@ -375,3 +375,13 @@ def test_mcp_http_warns_when_it_listens_beyond_this_machine(host: str, warned: b
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert ("without authentication" in err) is warned
+
+
+def test_ask_exits_1_when_no_tool_call_succeeded_but_0_with_evidence(make_pg_db) -> None:
+    unreachable = run_dbsage("ask", "check health", "--db", "postgresql://x:pw@127.0.0.1:1/nope", "-f", "json")
+    assert unreachable.returncode == 1
+    assert json.loads(unreachable.stdout)["tool_calls"][0]["ok"] is False  # the document is still complete
+    assert "no tool call succeeded" in unreachable.stderr and "dbsage doctor" in unreachable.stderr
+    assert "pw@" not in unreachable.stderr + unreachable.stdout
+    healthy = run_dbsage("ask", "describe table t", "--db", make_pg_db("CREATE TABLE t (id int PRIMARY KEY);"))
+    assert healthy.returncode == 0, healthy.stderr

@@ -47,12 +47,24 @@ def ask_command(
             ctx.close()
         if fmt is Format.json:
             emit_json("ask", **answer.model_dump(mode="json"))
-            return
-        if streamed:
-            sys.stdout.write("\n")
         else:
-            stdout.print(answer.answer, markup=False)
-        _print_evidence(answer)
+            if streamed:
+                sys.stdout.write("\n")
+            else:
+                stdout.print(answer.answer, markup=False)
+            _print_evidence(answer)
+        _exit_if_no_evidence(answer)
+
+
+def _exit_if_no_evidence(answer: Answer) -> None:
+    """Exit 1 when every tool call failed for a reason other than the guard (e.g. the database is unreachable):
+    the answer was printed, but a script must not take it for one backed by evidence."""
+    calls = answer.tool_calls
+    if calls and not any(c.ok or c.refused for c in calls):
+        first = (calls[0].error or "").splitlines()[0] if calls[0].error else "unknown error"
+        sys.stderr.write(f"error: no tool call succeeded, so the answer has no evidence (first: {first})\n"
+                         "  → check the target with `dbsage doctor --db …`, then ask again\n")
+        raise typer.Exit(1)
 
 
 def _print_evidence(answer: Answer) -> None:
