@@ -165,3 +165,11 @@ def test_mongo(mongo: str, operation: str, code: int, text: str) -> None:
     done = dbsage(operation, "--db", mongo)
     assert done.returncode == code, done.stderr
     assert text in (done.stdout if code == 0 else done.stderr)
+
+
+def test_mariadb_without_a_database_says_to_name_one(mysql_admin_dsn: str) -> None:
+    no_database = mysql_admin_dsn.rsplit("/", 1)[0] + "/"
+    done = dbsage("SELECT * FROM orders", "--db", no_database)
+    assert done.returncode == 1
+    assert "No database selected" in done.stderr
+    assert "name the database in the DSN (mysql://user@host/DBNAME)" in done.stderr

@@ -29,6 +29,12 @@ _TIMEOUT_ERRORS = {1969, 3024}
 _SECRET_IN_MYSQL_DB = {table for schema, table in MYSQL_SECRET_TABLES if schema == "mysql"}
 
 
+_NO_DATABASE_SELECTED = 1046
+_HINTS = {
+    _NO_DATABASE_SELECTED: "name the database in the DSN (mysql://user@host/DBNAME) or qualify tables as db.table",
+}
+
+
 def run_sql(engine: MySQLEngine, sql: str | GuardedStatement, *, max_rows: int | None = None,
             max_bytes: int | None = None) -> QueryResult:
     """Check `sql` with the guard (unless already a GuardedStatement) and run it read-only, bounded."""
@@ -106,4 +112,4 @@ def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCo
         if code in _TIMEOUT_ERRORS:
             raise DatabaseError(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
                                 f"({text})", "narrow the query or raise the limit with --timeout") from None
-        raise DatabaseError(f"MySQL error {code}: {text}") from None
+        raise DatabaseError(f"MySQL error {code}: {text}", _HINTS.get(code)) from None
