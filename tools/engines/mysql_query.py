@@ -112,4 +112,5 @@ def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCo
         if code in _TIMEOUT_ERRORS:
             raise DatabaseError(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
                                 f"({text})", "narrow the query or raise the limit with --timeout") from None
-        raise DatabaseError(f"MySQL error {code}: {text}", _HINTS.get(code)) from None
+        hint = _HINTS.get(code) if isinstance(code, int) else None
+        raise DatabaseError(f"MySQL error {code}: {text}", hint) from None
