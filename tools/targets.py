@@ -28,7 +28,6 @@ _SCHEMES: dict[str, EngineName] = {
 }
 _ENGINE_TITLES: dict[EngineName, str] = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "mongo": "MongoDB"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_LIBPQ_VARS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE")
 
 
 @dataclass(frozen=True)
@@ -140,11 +139,6 @@ def _from_value(value: str, source: str) -> Target:
             "pass a DSN such as postgresql://user@host/db, or add [connections.NAME] to dbsage.toml",
         )
     return target
-
-
-def libpq_configured() -> bool:
-    """True when the environment names a PostgreSQL server through libpq's own variables."""
-    return any(os.environ.get(var) for var in _LIBPQ_VARS)
 
 
 def resolve(db: str | None) -> Target:
