@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from dbsage.tools.errors import DbsageError, GuardRefusal
+from dbsage.tools.errors import ConfigError, DatabaseError, DbsageError, GuardRefusal, TargetUnreachable
 from dbsage.tools.redact import redact
 from dbsage.tools.visible import visible
 
@@ -68,18 +68,18 @@ def emit_json(command: str, **payload: Any) -> None:
 
 
 # When the code that raised an error had no better advice, the kind of error still says what to try next.
-_DEFAULT_HINTS = {
-    "DatabaseError": "the server's message above names what it rejected; `dbsage schema` lists the tables and "
-                     "columns it knows",
-    "TargetUnreachable": "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
-    "ConfigError": "fix dbsage.toml (working directory, then your config dir) or pass a DSN with --db",
+_DEFAULT_HINTS: dict[type[DbsageError], str] = {
+    DatabaseError: "the server's message above names what it rejected; `dbsage schema` lists the tables and "
+                   "columns it knows",
+    TargetUnreachable: "check the server is running and the DSN (--db, DBSAGE_DB or PG* variables) is right",
+    ConfigError: "fix dbsage.toml (working directory, then your config dir) or pass a DSN with --db",
 }
 
 
 def fail(error: DbsageError, fmt: str = "table") -> NoReturn:
     """Render a typed error once and exit with its code. Secrets are redacted on the way out."""
     if not error.hint:
-        error.hint = _DEFAULT_HINTS.get(type(error).__name__)
+        error.hint = next((hint for kind, hint in _DEFAULT_HINTS.items() if isinstance(error, kind)), None)
     if fmt == "json":
         kind = "refused" if isinstance(error, GuardRefusal) else "error"
         document = {"dbsage": JSON_VERSION, kind: redact(error.message), "hint": error.hint,
