@@ -57,7 +57,7 @@ def advise_command(
 
 def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
                max_seconds: float, weight_by: str, quiet: bool = False) -> AdviceReport:
-    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.engines import connect
     from dbsage.tools.engines.postgres import PostgresEngine
     from dbsage.tools.errors import UsageError
@@ -67,30 +67,20 @@ def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, m
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive", f"pass {name} with a number above zero")
     statements = _load_workload(workload) if workload else None
-    target = resolve(db)
-    if target.engine != "postgres":
-        raise UsageError(f"index advice needs PostgreSQL (this target is {target.engine})",
-                         "run `dbsage explain` on MySQL/MongoDB statements for now")
-    engine = connect(target)
+    engine = connect(resolve(db).require("postgres", "advise"))
     assert isinstance(engine, PostgresEngine)
     options = AdviseOptions(budget_bytes=int(budget_mb * 1024 * 1024) if budget_mb else None,
                             max_indexes=max_indexes, max_seconds=max_seconds,
                             weight_by="time" if weight_by == "time" else "calls",
                             workload_source=str(workload) if workload else "pg_stat_statements")
     try:
-        schema = engine.introspect()
-        with engine.what_if() as backend, stderr.status("advising…") as status:
-            if statements is None:
-                statements = backend.statistics_workload(options.weight_by)
-                if not statements:
-                    raise UsageError("pg_stat_statements holds no query for this database yet",
-                                     "let the application run a while, or pass --workload FILE|DIR")
+        with stderr.status("advising…") as status:
 
             def progress(message: str) -> None:
                 if not quiet:
                     status.update(f"advising… {message}")
 
-            report = advise(backend, schema, statements, options, progress)
+            report = advise_database(engine, statements, options, progress)
     finally:
         engine.close()
     if not report.statements:  # every statement was refused or skipped: a cost of 0 → 0 would read as advice
@@ -163,15 +153,13 @@ def _drops(report: AdviceReport, console: Console) -> None:
 
 def advice_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
     """Demo section: index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
-    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.advisor.workload import WorkloadStatement
     from dbsage.tools.demo.workload import workload
 
     statements = [WorkloadStatement(id=q.name, sql=q.sql, source="tools/demo/workload.sql") for q in workload()]
-    schema = engine.introspect()
-    with engine.what_if() as backend:
-        report = advise(backend, schema, statements, AdviseOptions(max_seconds=30,
-                                                                    workload_source="the demo app's queries"))
+    report = advise_database(engine, statements, AdviseOptions(max_seconds=30,
+                                                               workload_source="the demo app's queries"))
     if fmt == "table":
         render(report, console)
     return {"report": report.model_dump(mode="json"), "reduction": round(report.reduction, 4)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dbsage.tools.advisor.access import SchemaMap, TableAccess, analyze
 from dbsage.tools.advisor.backend import PlanCost, WhatIfBackend
@@ -15,8 +16,11 @@ from dbsage.tools.advisor.heuristic import rank
 from dbsage.tools.advisor.report import AdviceReport, Recommendation, SkippedStatement, StatementCost
 from dbsage.tools.advisor.search import IndexSearch, SearchSpace
 from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
-from dbsage.tools.errors import DbsageError, GuardRefusal
+from dbsage.tools.errors import DbsageError, GuardRefusal, UsageError
 from dbsage.tools.schema import SchemaSnapshot
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.postgres import PostgresEngine
 
 Progress = Callable[[str], None]
 MAX_CANDIDATES = 200
@@ -71,6 +75,21 @@ def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[Work
     report.elapsed_s = round(time.monotonic() - run.started, 2)
     report.plans_costed = backend.plans_costed
     return report
+
+
+def advise_database(engine: PostgresEngine, statements: list[WorkloadStatement] | None, options: AdviseOptions,
+                    progress: Progress | None = None) -> AdviceReport:
+    """`advise` on the engine's own schema and what-if session; `statements=None` takes the statistics view's
+    workload (weighed by `options.weight_by`). Raises UsageError when that view is empty."""
+    schema = engine.introspect()
+    with engine.what_if() as backend:
+        if statements is None:
+            statements = backend.statistics_workload(options.weight_by)
+            if not statements:
+                raise UsageError("pg_stat_statements holds no query for this database yet",
+                                 "let the application run a while, or give the statements to advise "
+                                 "(dbsage advise --workload FILE|DIR)")
+        return advise(backend, schema, statements, options, progress)
 
 
 def _admit(run: _Run, statements: list[WorkloadStatement]) -> None:
