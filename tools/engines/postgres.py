@@ -152,37 +152,25 @@ class PostgresEngine:
 
     # -- introspection -------------------------------------------------------------------------------------------
 
-    def _resolve_oid(self, object_name: str) -> int | None:
-        rows = self.catalog_query(_sql("resolve_relation"), {"name": object_name})
-        return rows[0]["oid"] if rows else None
-
     def introspect(self, object_name: str | None = None) -> SchemaSnapshot:
-        oid = None
-        if object_name:
-            oid = self._resolve_oid(object_name)
-            if oid is None:
-                return SchemaSnapshot(engine=self.name, target=self.target.display, database=self._database())
-        params = {"oid": oid}
+        """The whole schema in four bulk catalog queries, or the one relation `object_name` names (none: no tables).
+        One connection checkout: the name is resolved on the same transaction the rows are read in."""
+        parts: dict[str, list[dict[str, Any]]] = {}
         with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur, _catalog_errors(self.limits):
-            cur.execute(_sql("relations"), params)
-            relations = cur.fetchall()
-            cur.execute(_sql("columns"), params)
-            columns = cur.fetchall()
-            cur.execute(_sql("constraints"), params)
-            constraints = cur.fetchall()
-            cur.execute(_sql("indexes"), params)
-            indexes = cur.fetchall()
             cur.execute("SELECT current_database() AS db")
             database = cur.fetchone()["db"]  # type: ignore[index]
-        return SchemaSnapshot(
-            engine=self.name,
-            target=self.target.display,
-            database=database,
-            tables=_assemble(relations, columns, constraints, indexes),
-        )
-
-    def _database(self) -> str:
-        return str(self.catalog_query("SELECT current_database() AS db")[0]["db"])
+            oid = None
+            if object_name:
+                cur.execute(_sql("resolve_relation"), {"name": object_name})
+                found = cur.fetchone()
+                if found is None:
+                    return SchemaSnapshot(engine=self.name, target=self.target.display, database=database)
+                oid = found["oid"]
+            for part in ("relations", "columns", "constraints", "indexes"):
+                cur.execute(_sql(part), {"oid": oid})
+                parts[part] = cur.fetchall()
+        return SchemaSnapshot(engine=self.name, target=self.target.display, database=database,
+                              tables=_assemble(**parts))
 
     def what_if(self) -> AbstractContextManager[PostgresWhatIf]:
         """The advisor's backend: hypothetical indexes and planner costs on one read-only connection."""
@@ -209,19 +197,23 @@ class PostgresEngine:
     # -- capabilities --------------------------------------------------------------------------------------------
 
     def server_report(self) -> ServerReport:
-        facts = self.catalog_query(_sql("capabilities"))[0]
+        with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur, _catalog_errors(self.limits):
+            cur.execute(_sql("capabilities"))
+            facts = cur.fetchone()
+            cur.execute(_sql("writable_objects"))
+            writable = [row["what"] for row in cur.fetchall()]
+        assert facts is not None  # the capabilities query always returns one row
         major = int(facts["version_num"]) // 10000
         return ServerReport(
             engine=self.name,
             target=self.target.display,
             version=f"PostgreSQL {facts['version']}",
             capabilities=_capabilities(facts, major),
-            login=self._login_report(facts),
+            login=self._login_report(facts, writable),
         )
 
-    def _login_report(self, facts: dict[str, Any]) -> LoginReport:
-        writable = self.catalog_query(_sql("writable_objects"))
-        privileges = [row["what"] for row in writable]
+    @staticmethod
+    def _login_report(facts: dict[str, Any], privileges: list[str]) -> LoginReport:
         report = LoginReport(
             user=facts["current_user"],
             superuser=bool(facts["superuser"]),
