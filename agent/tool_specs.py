@@ -7,7 +7,7 @@ handle. Everything a summary quotes from the database (names, comments, query te
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -15,14 +15,13 @@ from dbsage.agent.advice_proposals import file_advice
 from dbsage.agent.proposals import Proposal
 from dbsage.agent.toolbox import ToolContext, ToolSpec
 from dbsage.tools.advisor.report import AdviceReport
-from dbsage.tools.checks.model import CheckReport
-from dbsage.tools.engines.postgres_stats import TopReport
+from dbsage.tools.checks.model import CheckReport, Family
+from dbsage.tools.engines.postgres_stats import SortKey, TopReport
 from dbsage.tools.errors import CapabilityMissing, UsageError
 from dbsage.tools.explain import ExplainResult
+from dbsage.tools.guard import MAX_STATEMENT_CHARS as MAX_SQL  # a longer statement would be refused anyway
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.schema import SchemaSnapshot, Table
-
-MAX_SQL = 200_000  # characters: what the guard checks at most (tools/guard.MAX_STATEMENT_CHARS)
 
 # -- list_objects / describe_object ---------------------------------------------------------------------------------
 
@@ -194,7 +193,7 @@ def _query_specs() -> list[ToolSpec]:
 
 
 class TopStatementsInput(BaseModel):
-    sort: Literal["total", "mean", "calls", "io"] = Field(default="total", description="what 'heaviest' means")
+    sort: SortKey = Field(default="total", description="what 'heaviest' means")
     limit: int = Field(default=10, ge=1, le=50)
 
 
@@ -226,8 +225,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 class CheckupInput(BaseModel):
-    family: Literal["schema", "indexes", "maintenance", "activity", "performance", "configuration", "reliability",
-                    "security"] | None = Field(default=None, description="only findings of this family")
+    family: Family | None = Field(default=None, description="only findings of this family")
 
 
 def _checkup(ctx: ToolContext, params: CheckupInput) -> CheckReport:
