@@ -178,6 +178,14 @@ def test_statistics_workload_and_cli(shop_dsn: str, tmp_path: Path, monkeypatch:
     assert table.exit_code == 0 and "CREATE INDEX CONCURRENTLY" in table.stdout and "workload cost" in table.stdout
 
 
+def test_statistics_workload_without_the_extension_gives_the_steps(make_pg_db) -> None:
+    dsn = make_pg_db(SHOP, extensions=("hypopg",))
+    result = CliRunner().invoke(app, ["advise", "--db", dsn])
+    assert result.exit_code == 1
+    assert "pg_stat_statements is not installed in this database" in result.stderr
+    assert "CREATE EXTENSION pg_stat_statements;" in result.stderr and "--workload FILE|DIR" in result.stderr
+
+
 def test_without_hypopg_falls_back_to_unverified_advice(make_pg_db) -> None:
     dsn = make_pg_db(SHOP, extensions=("pg_stat_statements",))
     engine = connect(resolve(dsn))

@@ -82,10 +82,15 @@ def require_pg_stat_statements(engine: PostgresEngine) -> dict[str, Any]:
     if status["preloaded"] is None:  # this login may not read the setting: ask the view itself
         status["preloaded"] = not status["installed"] or _view_answers(engine)
     if not (status["installed"] and status["preloaded"]):
-        problem = "not installed in this database" if not status["installed"] else "not in shared_preload_libraries"
-        raise CapabilityMissing(f"pg_stat_statements is {problem}, so the server keeps no per-statement statistics",
-                                enabling_steps(status))
+        raise unusable(status)
     return status
+
+
+def unusable(status: dict[str, Any], alternative: str = "") -> CapabilityMissing:
+    """Why pg_stat_statements cannot answer (`status` from postgres_pss_status.sql), with the steps to enable it."""
+    problem = "not installed in this database" if not status["installed"] else "not in shared_preload_libraries"
+    return CapabilityMissing(f"pg_stat_statements is {problem}, so the server keeps no per-statement statistics",
+                             enabling_steps(status) + alternative)
 
 
 def _view_answers(engine: PostgresEngine) -> bool:

@@ -157,18 +157,26 @@ class PostgresWhatIf:
             with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
                 cur.execute(_sql("workload"), {"weight_by": weight_by, "limit": limit})
                 rows = cur.fetchall()
-        except psycopg.errors.UndefinedTable:
-            raise CapabilityMissing(
-                "pg_stat_statements is not installed in this database, so there is no workload to read",
-                "CREATE EXTENSION pg_stat_statements; (it must be in shared_preload_libraries), or pass "
-                "--workload FILE|DIR") from None
         except psycopg.Error as exc:
-            raise DatabaseError(f"cannot read pg_stat_statements: {redact(str(exc)).strip()}",
-                                "check pg_stat_statements is in shared_preload_libraries, or pass --workload") from None
+            raise self._workload_unreadable(exc) from None
         return [WorkloadStatement(id=f"queryid {r['id']}", sql=r["query"], calls=int(r["calls"]),
                                   total_ms=float(r["total_ms"]), weight=float(r["calls"]), source="pg_stat_statements")
                 for r in rows]
 
+    def _workload_unreadable(self, exc: psycopg.Error) -> CapabilityMissing | DatabaseError:
+        """Missing or not preloaded: the same steps as `dbsage top` gives; the server's own error otherwise."""
+        from dbsage.tools.engines.postgres import _sql
+        from dbsage.tools.engines.postgres_stats import unusable
+
+        with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(_sql("pss_status"), {})
+            status = cur.fetchone() or {}
+        if "shared_preload_libraries" in str(exc):  # the view's own refusal: settles it for a login that cannot read it
+            status["preloaded"] = False
+        if status["installed"] and status["preloaded"] is not False:
+            return DatabaseError(f"cannot read pg_stat_statements: {redact(str(exc)).strip()}",
+                                 "pass the statements to advise with --workload FILE|DIR")
+        return unusable(status, "; or pass the statements to advise with --workload FILE|DIR")
 
 def _document(row: Any) -> Any:
     value = row[0] if row else None
