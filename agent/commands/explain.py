@@ -75,12 +75,12 @@ def _print(result: ExplainResult, out: Console, tree: bool = True) -> None:
 
 
 def _add(parent: Tree, node: PlanNode, result: ExplainResult) -> None:
-    from dbsage.tools.explain.insights import stopped_early
+    from dbsage.tools.explain.insights import misestimated
 
     rows = f"rows est {human_count(round(node.plan_rows))}"
     if node.actual_rows is not None:
         rows += f" / actual {human_count(round(node.actual_rows))} × {node.actual_loops} loops"
-        if (node.misestimate or 1) > 10 and not stopped_early(node, result.plan):  # a Limit stops it early
+        if misestimated(node, result.plan):
             rows += f" [red](off {node.misestimate:,.0f}×)[/red]"
     time = f"{node.exclusive_ms:,.2f} ms · " if node.exclusive_ms is not None else ""
     buffers = ""

@@ -98,7 +98,7 @@ def seq_scan_selective(node: PlanNode, plan: Plan, context: ExplainContext) -> I
 
 def misestimate(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight | None:
     factor = node.misestimate
-    if factor is None or factor <= MISESTIMATE or stopped_early(node, plan):
+    if factor is None or not misestimated(node, plan):
         return None
     under = (node.actual_rows or 0.0) > node.plan_rows
     # an underestimate hurts once real rows are many (nested loops over them); an overestimate once the planner
@@ -127,6 +127,11 @@ def misestimate(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight 
                   "factor": round(factor, 1)},
         fix=fix,
     )
+
+
+def misestimated(node: PlanNode, plan: Plan) -> bool:
+    """The row estimate is more than MISESTIMATE× off, and not merely because a Limit stopped the node early."""
+    return (node.misestimate or 0.0) > MISESTIMATE and not stopped_early(node, plan)
 
 
 def stopped_early(node: PlanNode, plan: Plan) -> bool:
