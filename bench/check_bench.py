@@ -14,15 +14,10 @@ Target (issue 4): the checkup of the 2,000-table schema < 3 s.
 
 from __future__ import annotations
 
-import argparse
-import subprocess
-import sys
-
 import psycopg
-import schema_bench  # the 2,000-table generator, shared with the schema benchmark
+import schema_bench  # the 2,000-table generator and the harness, shared with the schema benchmark
 
-DATABASE = "dbsage_bench_check"
-schema_bench.DATABASE = DATABASE  # same generator, own database: the two benchmarks may run side by side
+DATABASE = "dbsage_bench_check"  # same generator, own database: the two benchmarks may run side by side
 
 
 def checkup(dsn: str) -> str:
@@ -38,10 +33,7 @@ def checkup(dsn: str) -> str:
 
 
 def cli(dsn: str, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "dbsage", "check", *args, "--db", dsn],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
-    if done.returncode != 0:
-        raise SystemExit(f"dbsage check failed: {done.stderr}")
+    schema_bench.run_cli("check", dsn, *args)
 
 
 def workload(dsn: str) -> None:
@@ -54,12 +46,8 @@ def workload(dsn: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="", help="admin DSN of the server to use (default: libpq defaults)")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database")
-    args = parser.parse_args()
-    dsn = schema_bench.create_schema(args.db)
+    args = schema_bench.arguments(__doc__ or "", DATABASE)
+    dsn = schema_bench.create_schema(args.db, DATABASE)
     try:
         workload(dsn)
         findings = checkup(dsn)  # warm-up, and what we measure
@@ -70,8 +58,7 @@ def main() -> None:
         ]
     finally:
         if not args.keep:
-            with psycopg.connect(args.db, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            schema_bench.drop_database(args.db, DATABASE)
     print(f"\n{findings} on the 2,000-table schema")
     print(f"\n| measurement (median of {args.runs}) | ms | target ms |\n| --- | ---: | ---: |")
     for name, ms in results:

@@ -19,18 +19,15 @@ import statistics
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import psycopg
-from psycopg.conninfo import make_conninfo
+
+from dbsage.tools.engines.postgres_demo import database_dsn
 
 DATABASE = "dbsage_bench_schema"
 TABLES, COLUMNS_PER_TABLE = 2_000, 10
 BATCH = 100  # tables per transaction: one transaction for all would run out of lock slots
-
-
-def database_dsn(dsn: str, name: str) -> str:
-    return urlsplit(dsn)._replace(path=f"/{name}").geturl() if "://" in dsn else make_conninfo(dsn, dbname=name)
 
 
 def table_ddl(i: int) -> str:
@@ -56,11 +53,17 @@ COMMENT ON COLUMN {name}.name IS 'a name';
 """
 
 
-def create_schema(admin_dsn: str) -> str:
+def drop_database(admin_dsn: str, database: str) -> None:
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    dsn = database_dsn(admin_dsn, DATABASE)
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def create_schema(admin_dsn: str, database: str = DATABASE) -> str:
+    """The 2,000-table schema in a fresh `database` (dropped first when it exists); returns its DSN."""
+    drop_database(admin_dsn, database)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {database}")
+    dsn = database_dsn(admin_dsn, database)
     started = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
         for first in range(1, TABLES + 1, BATCH):
@@ -79,7 +82,7 @@ def create_schema(admin_dsn: str) -> str:
     return dsn
 
 
-def median_ms(action, runs: int) -> float:
+def median_ms(action: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -88,11 +91,16 @@ def median_ms(action, runs: int) -> float:
     return statistics.median(times)
 
 
-def cli(dsn: str, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "dbsage", "schema", *args, "--db", dsn],
+def run_cli(command: str, dsn: str, *args: str) -> None:
+    """`dbsage COMMAND ARGS --db DSN` as a subprocess (interpreter start-up included); stops the run on failure."""
+    done = subprocess.run([sys.executable, "-m", "dbsage", command, *args, "--db", dsn],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
     if done.returncode != 0:
-        raise SystemExit(f"dbsage schema failed: {done.stderr}")
+        raise SystemExit(f"dbsage {command} failed: {done.stderr}")
+
+
+def cli(dsn: str, *args: str) -> None:
+    run_cli("schema", dsn, *args)
 
 
 def in_process(dsn: str, object_name: str | None = None) -> int:
@@ -118,19 +126,23 @@ def measure(dsn: str, runs: int) -> list[tuple[str, float, str]]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, database: str) -> argparse.Namespace:
+    """--db, --runs, --keep: the options every benchmark on the 2,000-table schema takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--db", default="", help="admin DSN of the server to use (default: libpq defaults)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database")
-    args = parser.parse_args()
+    parser.add_argument("--keep", action="store_true", help=f"keep the {database} database")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__ or "", DATABASE)
     dsn = create_schema(args.db)
     try:
         results = measure(dsn, args.runs)
     finally:
         if not args.keep:
-            with psycopg.connect(args.db, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            drop_database(args.db, DATABASE)
     print(f"\n| measurement (median of {args.runs}) | ms | target ms |\n| --- | ---: | ---: |")
     for name, ms, target in results:
         print(f"| {name} | {ms:,.0f} | {target} |")
