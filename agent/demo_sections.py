@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from dbsage.agent.commands.advise import advice_section
 from dbsage.agent.commands.check import checkup_section
@@ -67,16 +68,17 @@ def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dic
     """`dbsage doctor` of the demo server: what it offers dbsage, with the fix for what is missing."""
     report = engine.server_report()
     if fmt == "table":
-        console.print(f"[bold]{report.version}[/bold]")
+        console.print(Text(report.version, "bold"))  # server text is data, never rich markup
         grid = RichTable("capability", "status", "detail / fix")
         for cap in report.capabilities:
-            status = {True: "[green]ok[/green]", False: "[yellow]missing[/yellow]", None: "unknown"}[cap.available]
-            grid.add_row(cap.name, status, cap.detail if cap.available else (cap.fix or cap.detail))
+            status = {True: Text("ok", "green"), False: Text("missing", "yellow"), None: Text("unknown")}[cap.available]
+            grid.add_row(Text(cap.name), status, Text(cap.detail if cap.available else (cap.fix or cap.detail)))
         console.print(grid)
         login = report.login
         if login is not None and (login.superuser or login.can_write):
-            console.print(f"[yellow]note:[/yellow] the login {login.user} can write (the demo built its database "
-                          "with it); point the agent at a read-only role — `dbsage doctor` prints the SQL")
+            console.print(Text.assemble(("note:", "yellow"), f" the login {login.user} can write (the demo built its "
+                                        "database with it); point the agent at a read-only role — `dbsage doctor` "
+                                        "prints the SQL"))
     return report.model_dump(mode="json", exclude={"login": {"read_only_role_sql"}})
 
 
@@ -100,5 +102,6 @@ def run_sections(engine: PostgresEngine, console: Console, fmt: str) -> dict[str
         except DbsageError as error:
             results[section.key] = {"error": error.message, "hint": error.hint}
             if fmt == "table":
-                console.print(f"[red]{section.title} failed:[/red] {error.message}", markup=True)
+                # the message quotes server text: print it literally, a stray "[/x]" must not crash the demo
+                console.print(Text.assemble((f"{section.title} failed:", "red"), f" {error.message}"))
     return results

@@ -234,6 +234,24 @@ def test_cli_json_shape_on_a_configured_server(pg_admin_dsn: str, pg_demo_dsn: s
     assert "reused" in done.stderr  # progress goes to stderr, never into the JSON
 
 
+def test_a_failing_section_prints_its_server_text_literally(monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from dbsage.agent import demo_sections
+    from dbsage.tools.errors import DatabaseError
+
+    def broken(_engine: Any, _console: Console, _fmt: str) -> dict[str, Any]:
+        raise DatabaseError('PostgreSQL error: syntax error at or near "[/x]"', "fix the query")
+
+    monkeypatch.setattr(demo_sections, "SECTIONS", [demo_sections.Section("broken", "Broken", broken)])
+    out = StringIO()
+    results = demo_sections.run_sections(None, Console(file=out, width=200), "table")  # type: ignore[arg-type]
+    assert 'Broken failed: PostgreSQL error: syntax error at or near "[/x]"' in out.getvalue()
+    assert results == {"broken": {"error": 'PostgreSQL error: syntax error at or near "[/x]"', "hint": "fix the query"}}
+
+
 @pytest.fixture(scope="module")
 def no_createdb_dsn(pg_admin_dsn: str) -> str:
     rows(pg_admin_dsn, "DROP ROLE IF EXISTS demo_nocreate")
