@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbsage.agent.answer import NO_MODEL_NOTE, Answer, proposals_from
-from dbsage.agent.toolbox import ToolContext, ToolOutcome, call, registry
+from dbsage.agent.toolbox import ToolContext, ToolOutcome, call
 from dbsage.agent.transcripts import Transcript
 
 Plan = list[tuple[str, dict[str, Any]]]
@@ -114,9 +114,8 @@ def _section(outcome: ToolOutcome) -> str:
     return f"## {outcome.tool} {kind}\n{outcome.error}{hint}"
 
 
-def _compose(outcomes: list[ToolOutcome], missing: list[str]) -> str:
+def _compose(outcomes: list[ToolOutcome]) -> str:
     parts = [_section(o) for o in outcomes]
-    parts += [f"## {name}\nnot available in this installation of dbsage" for name in missing]
     parts += [f"Warning: {w}." for o in outcomes for w in o.warnings]
     for p in proposals_from(outcomes):
         parts.append(f"Filed proposal {p.id} ({p.status}): {p.title}. Nothing was changed: a person reviews it "
@@ -135,16 +134,11 @@ def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None
         transcript.record("user", text=question)
     routed = route(question)
     outcomes: list[ToolOutcome] = []
-    missing: list[str] = []
-    available = registry()
     for tool, arguments in routed[1] if routed else []:
-        if tool not in available:
-            missing.append(tool)
-            continue
         outcomes.append(call(ctx, tool, arguments))
         if transcript:
             transcript.record("tool", **outcomes[-1].model_dump(mode="json"))
-    text = _compose(outcomes, missing) if routed else _not_understood()
+    text = _compose(outcomes) if routed else _not_understood()
     result = Answer(question=question, mode="router", answer=f"{text}\n\n({NO_MODEL_NOTE})", tool_calls=outcomes,
                     proposals=proposals_from(outcomes),
                     notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE],
