@@ -124,19 +124,25 @@ class ProposalStore:
         return self.get(proposal_id)
 
     def get(self, proposal_id: int) -> Proposal:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-            if row is None:
-                raise UsageError(f"no proposal #{proposal_id}", "run `dbsage proposals list` to see their ids")
-            audit = db.execute("SELECT at, who, action, note FROM audit WHERE proposal_id = ? ORDER BY rowid",
-                               (proposal_id,)).fetchall()
-        return Proposal(**dict(row), audit=[AuditEntry(**dict(a)) for a in audit])
+        found = self._select("id = ?", (proposal_id,))
+        if not found:
+            raise UsageError(f"no proposal #{proposal_id}", "run `dbsage proposals list` to see their ids")
+        return found[0]
 
-    def list(self, status: Status | None = None) -> list[Proposal]:
+    def list(self, status: Status | None = None) -> builtins.list[Proposal]:
+        return self._select("? IS NULL OR status = ?", (status, status))
+
+    def _select(self, where: str, params: tuple[object, ...]) -> builtins.list[Proposal]:
+        """Proposals matching `where` (our own SQL text; values bound), each with its audit trail, in one read."""
         with self._db() as db:
-            ids = [r[0] for r in db.execute(
-                "SELECT id FROM proposals WHERE ? IS NULL OR status = ? ORDER BY id", (status, status))]
-        return [self.get(i) for i in ids]
+            rows = db.execute(f"SELECT * FROM proposals WHERE {where} ORDER BY id", params).fetchall()
+            audit = db.execute("SELECT proposal_id, at, who, action, note FROM audit WHERE proposal_id IN "
+                               f"(SELECT id FROM proposals WHERE {where}) ORDER BY rowid", params).fetchall()
+        trails: dict[int, builtins.list[AuditEntry]] = {}
+        for entry in audit:
+            trails.setdefault(entry["proposal_id"], []).append(
+                AuditEntry(at=entry["at"], who=entry["who"], action=entry["action"], note=entry["note"]))
+        return [Proposal(**dict(row), audit=trails.get(row["id"], [])) for row in rows]
 
     def _move(self, proposal_id: int, to: Status, who: str, note: str | None = None) -> Proposal:
         _refuse_agents(who, to)
@@ -145,8 +151,14 @@ class ProposalStore:
             verdict = f"is already {to}" if current == to else f"is {current}; it cannot become {to}"
             raise InvalidTransition(f"proposal #{proposal_id} {verdict}", _next_step(proposal_id, current))
         with self._db() as db:
-            db.execute("UPDATE proposals SET status = ? WHERE id = ? AND status = ?", (to, proposal_id, current))
-            db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?)", (proposal_id, _now(), who, to, note))
+            moved = db.execute("UPDATE proposals SET status = ? WHERE id = ? AND status = ?",
+                               (to, proposal_id, current)).rowcount
+            if moved:  # no audit entry for a step that did not happen
+                db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?)", (proposal_id, _now(), who, to, note))
+        if not moved:  # someone else decided between our read and our write
+            now = self.get(proposal_id).status
+            raise InvalidTransition(f"proposal #{proposal_id} became {now} while this ran; it was not {to}",
+                                    f"look again (`dbsage proposals show {proposal_id}`), then decide")
         return self.get(proposal_id)
 
     def approve(self, proposal_id: int, by: str) -> Proposal:
