@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from tpch_setup import data_size, load, tpch_queries  # noqa: E402
 
 from dbsage.tools.advisor.access import analyze  # noqa: E402
-from dbsage.tools.advisor.advisor import AdviseOptions, advise, schema_map  # noqa: E402
+from dbsage.tools.advisor.advisor import AdviseOptions, advise_database, schema_map  # noqa: E402
 from dbsage.tools.advisor.workload import WorkloadStatement, split_statements  # noqa: E402
 from dbsage.tools.engines import connect  # noqa: E402
 from dbsage.tools.engines.base import SessionLimits  # noqa: E402
@@ -75,9 +75,7 @@ def run_dbsage(dsn: str, queries: list[tuple[str, str]], budget: int | None, max
     statements = [WorkloadStatement(id=name, sql=sql) for name, sql in queries]
     try:
         started = time.monotonic()
-        schema = engine.introspect()
-        with engine.what_if() as backend:
-            report = advise(backend, schema, statements, AdviseOptions(budget_bytes=budget, max_seconds=max_seconds))
+        report = advise_database(engine, statements, AdviseOptions(budget_bytes=budget, max_seconds=max_seconds))
         seconds = time.monotonic() - started
     finally:
         engine.close()
