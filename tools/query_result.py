@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import json
 import re
+import time
 import uuid
 from typing import Any
 
@@ -93,3 +94,12 @@ class RowCollector:
         self.rows.append(row)
         self.bytes += size
         return True
+
+    def result(self, *, engine: str, kind: str, columns: list[str], started: float,
+               executes_inner: bool = False) -> QueryResult:
+        """The collected rows as a QueryResult; `started` is the time.monotonic() taken before the call began."""
+        return QueryResult(
+            engine=engine, kind=kind, executes_inner=executes_inner, columns=columns, rows=self.rows,
+            row_count=len(self.rows), truncated=self.truncated_reason is not None,
+            truncated_reason=self.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+        )

@@ -22,24 +22,19 @@ if TYPE_CHECKING:
     from dbsage.tools.engines.mongo import MongoEngine
 
 
-def run_mongo(engine: MongoEngine, operation: dict[str, Any], *, max_rows: int | None = None,
-              max_bytes: int | None = None, database: str | None = None) -> QueryResult:
-    """Check `operation` with the guard and run it on `database` (the URI's by default), bounded."""
+def run_mongo(engine: MongoEngine, operation: dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
+    """Check `operation` with the guard and run it on the URI's database (admin-only commands on admin), bounded."""
     guarded = check_mongo(operation, max_time_ms=engine.limits.statement_timeout_ms)
-    collector = RowCollector(max_rows or engine.limits.max_rows, max_bytes or engine.limits.max_bytes)
+    collector = RowCollector(max_rows or engine.limits.max_rows, engine.limits.max_bytes)
     started = time.monotonic()
-    documents, more = _execute(engine, guarded, collector.max_rows, database)
+    documents, more = _execute(engine, guarded, collector.max_rows)
     columns = _columns(documents)
     for document in documents:
         if not collector.add([document.get(c) for c in columns]):
             break
     if more and collector.truncated_reason is None:
         collector.truncated_reason = f"more than {collector.max_rows} documents: showing the first {len(documents)}"
-    return QueryResult(
-        engine="mongo", kind=guarded.name, columns=columns, rows=collector.rows, row_count=len(collector.rows),
-        truncated=collector.truncated_reason is not None, truncated_reason=collector.truncated_reason,
-        elapsed_ms=round((time.monotonic() - started) * 1000, 1),
-    )
+    return collector.result(engine="mongo", kind=guarded.name, columns=columns, started=started)
 
 
 def _bounded(guarded: GuardedMongoCommand, max_rows: int) -> dict[str, Any]:
@@ -55,10 +50,9 @@ def _bounded(guarded: GuardedMongoCommand, max_rows: int) -> dict[str, Any]:
     return command
 
 
-def _execute(engine: MongoEngine, guarded: GuardedMongoCommand, max_rows: int,
-             database: str | None) -> tuple[list[dict[str, Any]], bool]:
+def _execute(engine: MongoEngine, guarded: GuardedMongoCommand, max_rows: int) -> tuple[list[dict[str, Any]], bool]:
     """The documents of the first batch (at most max_rows + 1) and whether the server had more."""
-    db = engine.database("admin" if guarded.admin_only else database)
+    db = engine.database("admin" if guarded.admin_only else None)
     try:
         reply = db.command(_bounded(guarded, max_rows))
         cursor = reply.get("cursor")

@@ -35,28 +35,22 @@ _HINTS = {
 }
 
 
-def run_sql(engine: MySQLEngine, sql: str | GuardedStatement, *, max_rows: int | None = None,
-            max_bytes: int | None = None) -> QueryResult:
-    """Check `sql` with the guard (unless already a GuardedStatement) and run it read-only, bounded."""
-    statement = sql if isinstance(sql, GuardedStatement) else check(sql, "mysql")
-    return run_guarded(engine, statement, max_rows=max_rows, max_bytes=max_bytes)
+def run_sql(engine: MySQLEngine, sql: str, *, max_rows: int | None = None) -> QueryResult:
+    """Check `sql` with the guard and run it read-only, bounded."""
+    return run_guarded(engine, check(sql, "mysql"), max_rows=max_rows)
 
 
-def run_guarded(engine: MySQLEngine, statement: GuardedStatement, *, max_rows: int | None = None,
-                max_bytes: int | None = None) -> QueryResult:
+def run_guarded(engine: MySQLEngine, statement: GuardedStatement, *, max_rows: int | None = None) -> QueryResult:
     """Run an accepted statement under the session layer: read-only, time limit, caps, rollback."""
     limits = engine.limits
-    collector = RowCollector(max_rows or limits.max_rows, max_bytes or limits.max_bytes)
+    collector = RowCollector(max_rows or limits.max_rows, limits.max_bytes)
     started = time.monotonic()
     with engine.connection() as conn:
         _refuse_unqualified_secrets(conn, statement)
         _refuse_backslash_ambiguity(conn, statement)
         columns = _fetch(conn, statement.sql, collector, limits.statement_timeout_ms)
-    return QueryResult(
-        engine="mysql", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
-        rows=collector.rows, row_count=len(collector.rows), truncated=collector.truncated_reason is not None,
-        truncated_reason=collector.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
-    )
+    return collector.result(engine="mysql", kind=statement.kind, columns=columns, started=started,
+                            executes_inner=statement.executes_inner)
 
 
 def _refuse_unqualified_secrets(conn: pymysql.connections.Connection[Any], statement: GuardedStatement) -> None:

@@ -33,28 +33,22 @@ _CURSOR = "dbsage_guarded"
 _BATCH = 100
 
 
-def run_sql(engine: PostgresEngine, sql: str | GuardedStatement, *, max_rows: int | None = None,
-            max_bytes: int | None = None) -> QueryResult:
-    """Check `sql` with the guard (unless already a GuardedStatement) and run it read-only, bounded."""
-    statement = sql if isinstance(sql, GuardedStatement) else check(sql, "postgres")
-    return run_guarded(engine, statement, max_rows=max_rows, max_bytes=max_bytes)
+def run_sql(engine: PostgresEngine, sql: str, *, max_rows: int | None = None) -> QueryResult:
+    """Check `sql` with the guard and run it read-only, bounded."""
+    return run_guarded(engine, check(sql, "postgres"), max_rows=max_rows)
 
 
-def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows: int | None = None,
-                max_bytes: int | None = None) -> QueryResult:
+def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows: int | None = None) -> QueryResult:
     """Run an accepted statement under the session layer: read-only, timeout, caps, rollback."""
     limits = engine.limits
-    collector = RowCollector(max_rows or limits.max_rows, max_bytes or limits.max_bytes)
+    collector = RowCollector(max_rows or limits.max_rows, limits.max_bytes)
     started = time.monotonic()
     with engine.connection() as conn:
         with conn.cursor() as cur:
             enter_guarded_session(cur, statement, limits.statement_timeout_ms)
         columns = _fetch(conn, statement.sql, statement.kind, collector, limits.statement_timeout_ms)
-    return QueryResult(
-        engine="postgres", kind=statement.kind, executes_inner=statement.executes_inner, columns=columns,
-        rows=collector.rows, row_count=len(collector.rows), truncated=collector.truncated_reason is not None,
-        truncated_reason=collector.truncated_reason, elapsed_ms=round((time.monotonic() - started) * 1000, 1),
-    )
+    return collector.result(engine="postgres", kind=statement.kind, columns=columns, started=started,
+                            executes_inner=statement.executes_inner)
 
 
 def enter_guarded_session(cur: psycopg.Cursor[Any], statement: GuardedStatement, timeout_ms: int) -> None:
