@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dbsage.tools.errors import ConfigError, UsageError
-from dbsage.tools.redact import MASK, dsn_passwords, redact_url
+from dbsage.tools.redact import redact_dsn, redact_url
 
 EngineName = Literal["postgres", "mysql", "mongo"]
 
@@ -43,10 +43,8 @@ class Target:
     def display(self) -> str:
         if not self.dsn:
             return "postgresql (libpq defaults: PG* variables / service file)"
-        shown = redact_url(self.dsn)
-        for piece in dsn_passwords(self.dsn):  # a malformed DSN (an unquoted space) hides less than it should
-            shown = shown.replace(piece, MASK)
-        return shown
+        # every password piece too: a malformed DSN (an unquoted space) hides less than redact_url alone
+        return redact_dsn(redact_url(self.dsn), self.dsn)
 
     def __repr__(self) -> str:
         return f"Target(engine={self.engine!r}, display={self.display!r}, source={self.source!r})"
@@ -78,6 +76,13 @@ def load_config() -> tuple[dict[str, Any], Path | None]:
     return {}, None
 
 
+def _dsn_engine(value: str) -> EngineName | None:
+    """The engine a DSN names (a URL's scheme; key=value is libpq's conninfo), or None when `value` is no DSN."""
+    if "://" in value:
+        return engine_of(value)
+    return "postgres" if "=" in value else None
+
+
 def engine_of(dsn: str) -> EngineName:
     scheme = dsn.split("://", 1)[0].lower()
     try:
@@ -106,39 +111,36 @@ def _connections(config: dict[str, Any], path: Path | None) -> dict[str, Any]:
     return connections
 
 
-def _from_config(name: str) -> Target | None:
+def _from_config(name: str) -> Target:
+    """The connection `name` from dbsage.toml; a UsageError listing the known names when there is none."""
     config, path = load_config()
     connections = _connections(config, path)
     if name not in connections:
-        return None
+        names = ", ".join(sorted(connections))
+        known = f"known connections: {names}" if names else "no dbsage.toml defines connections"
+        raise UsageError(
+            f"{name!r} is neither a DSN nor a connection name ({known})",
+            "pass a DSN such as postgresql://user@host/db, or add [connections.NAME] to dbsage.toml",
+        )
     entry = connections[name]
     dsn = entry if isinstance(entry, str) else entry.get("dsn") if isinstance(entry, dict) else None
     if not isinstance(dsn, str):
         hint = f'add dsn = "postgresql://…" under [connections.{name}]'
         raise ConfigError(f"connection {name!r} in {path} has no dsn", hint)
     dsn = _expand_env(dsn, f"connection {name!r} in {path}")
-    if "://" not in dsn and "=" not in dsn:
+    engine = _dsn_engine(dsn)
+    if engine is None:
         raise ConfigError(f"connection {name!r} in {path} is not a DSN: it has no scheme such as postgresql://",
                           'write it as postgresql://user@host/db (or mysql://…, mongodb://…)')
-    engine = "postgres" if "://" not in dsn else engine_of(dsn)  # key=value is libpq's conninfo, as for --db
     return Target(engine=engine, dsn=dsn, name=name, source=str(path))
 
 
 def _from_value(value: str, source: str) -> Target:
     value = value.strip()
-    if "://" in value:
-        return Target(engine=engine_of(value), dsn=value, source=source)
-    if "=" in value:  # libpq key=value conninfo
-        return Target(engine="postgres", dsn=value, source=source)
-    target = _from_config(value)
-    if target is None:
-        names = sorted(_connections(*load_config()))
-        known = f"known connections: {', '.join(names)}" if names else "no dbsage.toml defines connections"
-        raise UsageError(
-            f"{value!r} is neither a DSN nor a connection name ({known})",
-            "pass a DSN such as postgresql://user@host/db, or add [connections.NAME] to dbsage.toml",
-        )
-    return target
+    engine = _dsn_engine(value)
+    if engine is not None:
+        return Target(engine=engine, dsn=value, source=source)
+    return _from_config(value)
 
 
 def resolve(db: str | None) -> Target:
