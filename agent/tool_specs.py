@@ -288,7 +288,14 @@ def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
     with engine.what_if() as backend:
         workload = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
                     for n, sql in enumerate(params.statements, start=1)] or backend.statistics_workload("calls")
+        if not workload:
+            raise UsageError("pg_stat_statements holds no query for this database yet",
+                             "pass the queries to advise for in statements")
         report = advise(backend, schema, workload, options)
+    if not report.statements:  # as in `dbsage advise`: a cost of 0 → 0 would read as "no index needed"
+        reasons = "; ".join(f"{s.statement_id}: {s.reason}" for s in report.skipped[:3])
+        raise UsageError(f"no statement of the workload could be analysed ({reasons})",
+                         "advise takes the application's read queries (SELECT); fix or leave out the ones named")
     filed = file_advice(report, by=f"dbsage {ctx.origin}", engine=ctx.target.engine) if params.propose else []
     return AdviseResult(report=report, proposals=filed)
 

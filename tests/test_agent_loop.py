@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from dbsage.agent.loop import AgentLoop, TurnBudget, as_data
-from dbsage.agent.toolbox import ToolContext
+from dbsage.agent.toolbox import ToolContext, call
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.targets import resolve
 from fakes_llm import ScriptedChatModel, tool_call, tool_texts
@@ -125,3 +125,15 @@ def test_an_unexpected_tool_crash_is_a_failed_call_not_a_lost_conversation(ctx: 
     assert not answer.tool_calls[0].ok
     assert "internal error in list_objects: RuntimeError: boom postgresql://app:***@db/prod" in answer.answer
     assert "s3cret" not in answer.model_dump_json()
+
+
+@pytest.mark.parametrize(("statements", "problem"), [
+    ([], "pg_stat_statements holds no query for this database yet"),
+    (["UPDATE orders SET total = 0"], "no statement of the workload could be analysed (q1: UPDATE changes data)"),
+])
+def test_advice_with_nothing_to_analyse_is_an_error_not_advice(ctx: ToolContext, statements: list[str],
+                                                               problem: str) -> None:
+    """A cost of 0 → 0 with 'no new index lowers the cost' would read as advice; the tool says what to pass."""
+    outcome = call(ctx, "advise_indexes", {"statements": statements})
+    assert (outcome.ok, outcome.error) == (False, problem)
+    assert outcome.hint and ("statements" in outcome.hint or "SELECT" in outcome.hint)
