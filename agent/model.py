@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 
+from dbsage.agent.transcripts import scrub
 from dbsage.tools.errors import ConfigError, DbsageError
-from dbsage.tools.redact import MASK, redact
+from dbsage.tools.redact import redact
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 # Local servers (Ollama, vLLM, LM Studio, llama.cpp) ignore the key, but the OpenAI client insists on one.
@@ -152,11 +153,8 @@ def explain_api_error(exc: BaseException, config: ModelConfig) -> ModelError | N
 
     where = config.display
     status = getattr(exc, "status_code", None)
-    detail = redact(str(getattr(exc, "message", None) or exc))
-    for secret in config.secret_values():  # a gateway may echo a key that has no recognisable shape
-        if len(secret) >= 4:
-            detail = detail.replace(secret, MASK)
-    detail = detail[:300]
+    # A gateway may echo the key, and a key need not have a recognisable shape: mask it by value too.
+    detail = scrub(str(getattr(exc, "message", None) or exc), config.secret_values())[:300]
     if isinstance(exc, openai.APITimeoutError):
         return ModelTimeout(f"{where} did not answer within {config.timeout_s:.0f} s",
                             "retry; raise DBSAGE_MODEL_TIMEOUT (seconds) or timeout_s in [model] for a slow server")
