@@ -45,22 +45,22 @@ class Section(NamedTuple):
 def schema_summary(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
     """`dbsage schema` of the demo database, one line per table."""
     snapshot = engine.introspect()
+    if fmt == "table":
+        grid = RichTable(title=f"{snapshot.database} · {len(snapshot.tables)} tables", title_justify="left")
+        for header in ("table", "rows (est.)", "size", "columns", "indexes", "FKs", "primary key"):
+            grid.add_column(header, justify="left" if header in ("table", "primary key") else "right")
+        for t in snapshot.tables:
+            key = Text(", ".join(t.primary_key.columns)) if t.primary_key else Text("none", "red")
+            grid.add_row(t.qualified_name.removeprefix("public."), human_count(t.row_estimate),
+                         human_bytes(t.size_bytes), str(len(t.columns)), str(len(t.indexes)),
+                         str(len(t.foreign_keys)), key)
+        console.print(grid)
     tables = [
         {"name": t.qualified_name, "kind": t.kind, "columns": len(t.columns), "row_estimate": t.row_estimate,
          "size_bytes": t.size_bytes, "indexes": len(t.indexes), "foreign_keys": len(t.foreign_keys),
          "primary_key": t.primary_key.columns if t.primary_key else None, "comment": t.comment}
         for t in snapshot.tables
     ]
-    if fmt == "table":
-        grid = RichTable(title=f"{snapshot.database} · {len(tables)} tables", title_justify="left")
-        for header in ("table", "rows (est.)", "size", "columns", "indexes", "FKs", "primary key"):
-            grid.add_column(header, justify="left" if header in ("table", "primary key") else "right")
-        for t in tables:
-            key = ", ".join(t["primary_key"]) if t["primary_key"] else "[red]none[/red]"
-            grid.add_row(t["name"].removeprefix("public."), human_count(t["row_estimate"]),
-                         human_bytes(t["size_bytes"]), str(t["columns"]), str(t["indexes"]), str(t["foreign_keys"]),
-                         key)
-        console.print(grid)
     return {"database": snapshot.database, "tables": tables}
 
 

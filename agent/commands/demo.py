@@ -34,7 +34,7 @@ def demo_command(
     from dbsage.agent.demo_sections import run_sections
     from dbsage.tools.demo.scale import parse_scale
     from dbsage.tools.demo.setup import set_up_demo
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines import connect_postgres
 
     with reporting(fmt.value):
         if stop:
@@ -45,7 +45,7 @@ def demo_command(
         setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=_print_step,
                             on_note=lambda note: stderr.print(f"  note: {note}", highlight=False))
         _print_setup(setup)
-        engine = connect(setup.target)
+        engine = connect_postgres(setup.target, "demo")
         try:
             sections = run_sections(engine, stdout, fmt.value)
         finally:

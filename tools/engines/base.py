@@ -1,18 +1,22 @@
 """The engine protocol: one adapter module per engine implements it; shared behaviour lives here once.
 
 Front ends never import a driver; they call these methods and get typed results (tools.schema, tools.capabilities).
-Issues that add explain/top/checks/what-if extend this protocol; an engine that lacks a feature raises
-CapabilityMissing with the fix.
+What only some engines offer (run_sql, explain, top_statements, checks, what_if) lives on those adapters, not in the
+protocol: a command that needs PostgreSQL opens it with `connect_postgres` (typed, with the usage error for another
+engine); the agent's tools check with hasattr and raise CapabilityMissing with the fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from dbsage.tools.capabilities import ServerReport
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
+
+if TYPE_CHECKING:
+    from dbsage.tools.engines.postgres import PostgresEngine
 
 
 @dataclass(frozen=True)
@@ -60,3 +64,11 @@ def connect(target: Target, limits: SessionLimits | None = None) -> Engine:
     from dbsage.tools.engines.mongo import MongoEngine
 
     return MongoEngine(target, limits)
+
+
+def connect_postgres(target: Target, command: str, limits: SessionLimits | None = None) -> PostgresEngine:
+    """The PostgreSQL adapter, typed as such, for `dbsage COMMAND` that only PostgreSQL offers; another engine's
+    target is a usage error that says so (Target.require)."""
+    from dbsage.tools.engines.postgres import PostgresEngine
+
+    return PostgresEngine(target.require("postgres", command), limits or SessionLimits())

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -94,7 +94,7 @@ def _type_text(stats: _FieldStats) -> str:
 
 
 def infer_fields(
-    documents: list[Mapping[str, Any]], *, max_depth: int = 3, max_fields: int = 200,
+    documents: Sequence[Mapping[str, Any]], *, max_depth: int = 3, max_fields: int = 200,
     comments: Mapping[str, str] | None = None,
 ) -> list[Column]:
     """Fields seen in a sample, as dotted paths down to `max_depth`, with their types and presence ratio.
@@ -189,7 +189,7 @@ def index_from_spec(spec: Mapping[str, Any], size_bytes: int | None, ops: int | 
                  backs_constraint=name if unique else None)
 
 
-def key_constraints(specs: list[Mapping[str, Any]]) -> list[Constraint]:
+def key_constraints(specs: Sequence[Mapping[str, Any]]) -> list[Constraint]:
     """_id is every collection's primary key; a unique index is the only way to get a unique constraint."""
     found = []
     for spec in specs:

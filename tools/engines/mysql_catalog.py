@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from dbsage.tools.schema import Column, Constraint, Index, ObjectKind, Table
+from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, Table
 
 TableKey = tuple[str, str]
 
@@ -82,6 +82,7 @@ def _key(row: dict[str, Any]) -> TableKey:
     return (row["schema"], row["table"])
 
 
+_KEY_KINDS: dict[str, ConstraintKind] = {"PRIMARY KEY": "primary key", "UNIQUE": "unique", "FOREIGN KEY": "foreign key"}
 _KIND_ORDER = {"primary key": 0, "unique": 1, "foreign key": 2, "check": 3}
 
 
@@ -95,8 +96,7 @@ def _key_constraints(
         members = list(group)
         first = members[0]
         columns = [r["column_name"] for r in members]
-        kind = {"PRIMARY KEY": "primary key", "UNIQUE": "unique", "FOREIGN KEY": "foreign key"}[
-            first["constraint_type"]]
+        kind = _KEY_KINDS[first["constraint_type"]]
         constraint = Constraint(name=name, kind=kind, columns=columns)
         if kind == "foreign key":
             ref_table = first["ref_table"] if first["ref_schema"] == schema else (

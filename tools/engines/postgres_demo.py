@@ -155,8 +155,8 @@ class DemoLoader:
         return built
 
     def _load(self, conn: psycopg.Connection[Any], scale: DemoScale, built: DemoDatabase) -> None:
-        for table, rows in scale.settings.items():
-            conn.execute("SELECT set_config(%s, %s, false)", (f"dbsage_demo.{table}", str(rows)))
+        for table, wanted in scale.settings.items():
+            conn.execute("SELECT set_config(%s, %s, false)", (f"dbsage_demo.{table}", str(wanted)))
         conn.execute("SELECT setseed(%s)", (SEED,))
         with conn.transaction():  # an interrupted load leaves no half-filled tables behind
             for step in load_steps():
