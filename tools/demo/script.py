@@ -22,14 +22,16 @@ def demo_sql(filename: str) -> str:
     return files("dbsage.tools.demo").joinpath(filename).read_text(encoding="utf-8")
 
 
+def marked_blocks(text: str, mark: re.Pattern[str]) -> list[tuple[re.Match[str], str]]:
+    """Each line `mark` matches, with the text after it up to the next such line (the demo's SQL files are cut so)."""
+    marks = list(mark.finditer(text))
+    return [(found, text[found.end(): following.start() if following else len(text)])
+            for found, following in zip(marks, [*marks[1:], None], strict=True)]
+
+
 def _steps(filename: str, counts_rows: bool) -> list[LoadStep]:
-    text = demo_sql(filename)
-    marks = list(_STEP.finditer(text))
-    steps = []
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        body = text[mark.end(): following.start() if following else len(text)].strip()
-        steps.append(LoadStep(name=mark["name"].strip(), sql=body, counts_rows=counts_rows))
-    return steps
+    return [LoadStep(name=mark["name"].strip(), sql=body.strip(), counts_rows=counts_rows)
+            for mark, body in marked_blocks(demo_sql(filename), _STEP)]
 
 
 def load_steps() -> list[LoadStep]:

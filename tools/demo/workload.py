@@ -7,7 +7,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from dbsage.tools.demo.script import demo_sql
+from dbsage.tools.demo.script import demo_sql, marked_blocks
 
 _BLOCK = re.compile(r"^-- name: (?P<name>\S+)\s*$", re.M)
 _PLANTED = re.compile(r"^-- planted: (?P<problem>\S+)\s*$", re.M)
@@ -22,11 +22,8 @@ class WorkloadQuery(BaseModel):
 @cache
 def workload() -> tuple[WorkloadQuery, ...]:
     """Every query of workload.sql, in file order."""
-    text = demo_sql("workload.sql")
-    marks = list(_BLOCK.finditer(text))
     queries = []
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        block = text[mark.end(): following.start() if following else len(text)]
+    for mark, block in marked_blocks(demo_sql("workload.sql"), _BLOCK):
         planted = _PLANTED.search(block)
         lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("--")]
         sql = "\n".join(lines).strip().rstrip(";").strip()
