@@ -6,6 +6,9 @@ makes the refusal message say *why* a well-known dangerous function is refused; 
 
 from __future__ import annotations
 
+# What to do next after any function refusal (the message says why this one is refused).
+FUNCTION_HINT = "leave that call out: dbsage calls only built-in functions it knows to be read-only"
+
 
 def _names(text: str) -> frozenset[str]:
     return frozenset(text.split())

@@ -18,7 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from dbsage.tools.errors import GuardRefusal
-from dbsage.tools.guard.functions import MYSQL_REASONS, MYSQL_SECRET_TABLES, mysql_function_verdict
+from dbsage.tools.guard.functions import FUNCTION_HINT, MYSQL_REASONS, MYSQL_SECRET_TABLES, mysql_function_verdict
 from dbsage.tools.guard.statement import GuardedStatement
 
 _HINT = "dbsage runs one read-only statement: SELECT, EXPLAIN, DESCRIBE or SHOW"
@@ -169,24 +169,28 @@ def _check_function(node: exp.Func) -> str:
         if isinstance(parent, exp.Dot) and parent.expression is node:
             schema = parent.this.name.lower()
             if schema != "sys":
-                raise GuardRefusal(f"{schema}.{name}() is a stored function; dbsage calls built-in functions only")
-        reason = mysql_function_verdict(name)
-        if reason is not None:
-            raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only")
-        return name
+                raise GuardRefusal(f"{schema}.{name}() is a stored function; dbsage calls built-in functions only",
+                                   "write out what the stored function computes with built-in functions")
+        return _allowed(name)
     # A typed node is a function sqlglot knows from *some* dialect. MySQL resolves a name it has no built-in for to a
     # stored function, so the name MySQL will see (as sqlglot writes it back for MySQL) must be on the allow-list too.
     for name in [n.lower() for n in type(node).sql_names()]:
-        if name in MYSQL_REASONS:
-            raise GuardRefusal(f"{name.upper()}() {MYSQL_REASONS[name]}; dbsage is read-only")
+        _refuse_if(name, MYSQL_REASONS.get(name))
     call = _CALL.match(node.sql(dialect="mysql"))
     if call is None:  # written as syntax, not a call: CASE, x IS NULL, a AND b, INTERVAL …
         return type(node).__name__.lower()
-    name = call.group(1).lower()
-    reason = mysql_function_verdict(name)
-    if reason is not None:
-        raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only")
+    return _allowed(call.group(1).lower())
+
+
+def _allowed(name: str) -> str:
+    """`name` (lower case) when the allow-list has it; a refusal saying why otherwise."""
+    _refuse_if(name, mysql_function_verdict(name))
     return name
+
+
+def _refuse_if(name: str, reason: str | None) -> None:
+    if reason is not None:
+        raise GuardRefusal(f"{name.upper()}() {reason}; dbsage is read-only", FUNCTION_HINT)
 
 
 _CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(")

@@ -17,6 +17,7 @@ from pglast.parser import ParseError
 
 from dbsage.tools.errors import GuardRefusal
 from dbsage.tools.guard.functions import (
+    FUNCTION_HINT,
     PG_REASON_PREFIXES,
     PG_REASONS,
     PG_SECRET_INFORMATION_SCHEMA,
@@ -253,7 +254,7 @@ def _check_function(parts: list[str]) -> list[str]:
     name = parts[-1]
     reason = pg_function_verdict(name)
     if reason is not None:
-        raise GuardRefusal(f"{name}() {reason}; dbsage is read-only")
+        raise GuardRefusal(f"{name}() {reason}; dbsage is read-only", FUNCTION_HINT)
     return [name] if len(parts) == 1 else []
 
 
@@ -266,7 +267,8 @@ def _check_relation(node: ast.RangeVar) -> None:
 
 def _check_operator(parts: list[str]) -> None:
     if len(parts) > 1 and parts[0] != "pg_catalog":
-        raise GuardRefusal(f"OPERATOR({'.'.join(parts)}) is a user-defined operator; dbsage uses built-ins only")
+        raise GuardRefusal(f"OPERATOR({'.'.join(parts)}) is a user-defined operator; dbsage uses built-ins only",
+                           "use a built-in operator, written plainly or as OPERATOR(pg_catalog.…)")
 
 
 # Prefixes of dangerous families that no ordinary column name starts with ("lo_" does: SSB's lo_orderkey).
@@ -279,4 +281,5 @@ def _check_column_notation(parts: list[str]) -> None:
         return
     name = parts[-1]
     if name in PG_REASONS or name.startswith(_NOTATION_PREFIXES):
-        raise GuardRefusal(f"{'.'.join(parts)} would call {name}() through column notation; dbsage is read-only")
+        raise GuardRefusal(f"{'.'.join(parts)} would call {name}() through column notation; dbsage is read-only",
+                           "select one of the table's own columns instead")
