@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -63,6 +64,13 @@ def pg_demo_dsn(pg_admin_dsn: str) -> str:
     return with_database(pg_admin_dsn, DEMO_DATABASE)
 
 
+def mysql_admin_connection(dsn: str, database: str | None = None, **options: Any) -> pymysql.connections.Connection:
+    """A plain root connection (autocommit, writes allowed) for test setup, to the DSN's server and database."""
+    parts = urlsplit(dsn)
+    return pymysql.connect(host=parts.hostname, port=parts.port, user="root",
+                           database=database or parts.path.lstrip("/") or None, autocommit=True, **options)
+
+
 @pytest.fixture(scope="session")
 def mysql_admin_dsn() -> Iterator[str]:
     """root DSN of a throwaway MariaDB server with performance_schema ON."""
@@ -76,9 +84,7 @@ def make_mysql_db(mysql_admin_dsn: str) -> Callable[[str], str]:
 
     def make(setup_sql: str = "") -> str:
         name = f"t{next(_counter)}"
-        host_port = mysql_admin_dsn.split("@", 1)[1].split("/", 1)[0]
-        host, port = host_port.split(":")
-        conn = pymysql.connect(host=host, port=int(port), user="root", autocommit=True, client_flag=1 << 16)
+        conn = mysql_admin_connection(mysql_admin_dsn, client_flag=1 << 16)
         try:
             with conn.cursor() as cur:
                 cur.execute(f"CREATE DATABASE {name}")
@@ -89,7 +95,7 @@ def make_mysql_db(mysql_admin_dsn: str) -> Callable[[str], str]:
                         pass
         finally:
             conn.close()
-        return f"mysql://root@{host_port}/{name}"
+        return with_database(mysql_admin_dsn, name)
 
     return make
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pymysql
 import pytest
+from conftest import mysql_admin_connection
 
 from dbsage.tools.engines import SessionLimits, connect
 from dbsage.tools.engines.mysql import MySQLEngine, connect_kwargs, session_statements
@@ -55,12 +54,6 @@ def shop(shop_dsn: str) -> MySQLEngine:
     engine.close()
 
 
-def admin_connection(dsn: str) -> pymysql.connections.Connection:
-    parts = urlsplit(dsn)
-    return pymysql.connect(host=parts.hostname, port=parts.port, user="root", database=parts.path.lstrip("/"),
-                           autocommit=True)
-
-
 def test_whole_schema_lists_tables_and_views(shop: MySQLEngine) -> None:
     snapshot = shop.introspect()
     assert snapshot.engine == "mysql" and snapshot.database == shop.database
@@ -107,7 +100,7 @@ def test_foreign_keys_checks_generated_columns_and_indexes(shop: MySQLEngine) ->
 
 
 def test_index_usage_counts_reads_from_performance_schema(shop: MySQLEngine, shop_dsn: str) -> None:
-    admin = admin_connection(shop_dsn)
+    admin = mysql_admin_connection(shop_dsn)
     try:
         with admin.cursor() as cur:
             cur.execute("SELECT id FROM orders FORCE INDEX (orders_customer) WHERE customer_id = 7")
@@ -171,7 +164,7 @@ def test_server_report_probes_capabilities_and_login(shop: MySQLEngine) -> None:
 
 def test_the_read_only_user_recipe_works_and_is_reported_clean(shop: MySQLEngine, shop_dsn: str) -> None:
     recipe = read_only_user_sql(shop.database, user="ro_probe").replace("choose-a-password", "pw")
-    admin = admin_connection(shop_dsn)
+    admin = mysql_admin_connection(shop_dsn)
     try:
         with admin.cursor() as cur:
             cur.execute("DROP USER IF EXISTS 'ro_probe'@'%'")
