@@ -105,8 +105,7 @@ def build_server(ctx: ToolContext) -> Any:
 
     server = MCPServer(name="dbsage", instructions=INSTRUCTIONS, version=__version__)
     for spec in registry().values():
-        writes_queue = spec.name == "file_proposal" or spec.name == "advise_indexes"
-        hints = ToolAnnotations(read_only_hint=not writes_queue, destructive_hint=False, open_world_hint=False)
+        hints = ToolAnnotations(read_only_hint=not spec.files_proposals, destructive_hint=False, open_world_hint=False)
         server.add_tool(_spec_tool(spec, ctx), name=spec.name, description=spec.description, annotations=hints,
                         structured_output=True)
     server.add_tool(_ask_tool(ctx), name="ask", structured_output=True,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -100,18 +100,24 @@ class ToolContext:
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool. `run` takes the validated input model; `summarize` states the result's key numbers in a few lines."""
+    """One tool. `run` takes the validated input model; `summarize` states the result's key numbers in a few lines.
+    `proposals_of`, set only on a tool that can file proposals, lists the ones a result filed."""
 
     name: str
     input: type[BaseModel]
     output: type[BaseModel]
     run: Callable[[ToolContext, Any], BaseModel]
     summarize: Callable[[Any], str]
-    proposals_of: Callable[[Any], list[dict[str, Any]]] = field(default=lambda result: [])
+    proposals_of: Callable[[Any], list[dict[str, Any]]] | None = None
 
     @property
     def description(self) -> str:
         return tool_description(self.name)
+
+    @property
+    def files_proposals(self) -> bool:
+        """It writes to dbsage's approval queue (never to the database): front ends must not call it read-only."""
+        return self.proposals_of is not None
 
 
 class ToolOutcome(BaseModel):
@@ -165,6 +171,7 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
                            hint="this is a dbsage bug: the other tools still work; please report it")
     document = result.model_dump(mode="json")
     snippets = instruction_like(document)
+    filed = spec.proposals_of(result) if spec.proposals_of else []
     return ToolOutcome(tool=name, arguments=arguments, summary=spec.summarize(result),
-                       handle=ctx.results.put(document), result=document, proposals=spec.proposals_of(result),
+                       handle=ctx.results.put(document), result=document, proposals=filed,
                        warnings=[warning_for(snippets)] if snippets else [])
