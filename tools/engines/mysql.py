@@ -140,7 +140,9 @@ class MySQLEngine:
                     cur.execute(statement)
         except pymysql.err.MySQLError as exc:
             conn.close()
-            raise DatabaseError(f"could not set up a read-only session: {redact(str(exc)).strip()}") from None
+            raise DatabaseError(f"could not set up a read-only session: {redact(str(exc)).strip()}",
+                                "dbsage needs MySQL 5.7.8+ or MariaDB 10.3+ (session time limits); check the "
+                                "server's version with SELECT VERSION()") from None
         return conn
 
     def _acquire(self) -> pymysql.connections.Connection[Any]:

@@ -133,7 +133,9 @@ class DemoLoader:
                 "or run `dbsage demo --embedded` for a private PostgreSQL",
             ) from None
         except psycopg.Error as exc:
-            raise DatabaseError(f"could not create {self.database}: {redact(str(exc)).strip()}") from None
+            raise DatabaseError(f"could not create {self.database}: {redact(str(exc)).strip()}",
+                                "fix what the server names above, or run `dbsage demo --embedded` for a private "
+                                "PostgreSQL") from None
 
     def _build(self, scale: DemoScale) -> DemoDatabase:
         started = time.monotonic()
