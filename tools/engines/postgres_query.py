@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import errors
 
+from dbsage.tools.engines.postgres import _sql
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.query_result import QueryResult, RowCollector
@@ -71,28 +71,22 @@ def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
 def _refuse_shadowed(cur: psycopg.Cursor[Any], statement: GuardedStatement) -> None:
     """Refuse when a user-defined function or operator answers to a name the statement uses unqualified, or when it
     casts to a user-defined type that runs code."""
-    found: list[str] = []
-    for sql_name, names, shown in (("functions", statement.functions, "{}.{}()"),
-                                   ("operators", statement.operators, "operator {}.{}")):
-        if names:
-            cur.execute(_sql(f"shadowed_{sql_name}"), {"names": names})
-            found += [shown.format(schema, name) for schema, name in cur.fetchall()]
-    if found:
-        raise GuardRefusal(
-            f"user-defined {', '.join(found)} on the search_path matches a name this statement uses; it would run "
-            "instead of a built-in (or through column notation), and dbsage runs built-in functions only",
-            "call the built-in as pg_catalog.<name>(), or drop/rename the user-defined one",
-        )
+    if statement.functions or statement.operators:
+        cur.execute(_sql("shadowed_names"), {"functions": statement.functions, "operators": statement.operators})
+        found = [f"{schema}.{name}()" if kind == "function" else f"operator {schema}.{name}"
+                 for kind, schema, name in cur.fetchall()]
+        if found:
+            raise GuardRefusal(
+                f"user-defined {', '.join(found)} on the search_path matches a name this statement uses; it would "
+                "run instead of a built-in (or through column notation), and dbsage runs built-in functions only",
+                "call the built-in as pg_catalog.<name>(), or drop/rename the user-defined one",
+            )
     if statement.types:
         cur.execute(_sql("user_types"), {"names": statement.types})
         typed = [f"{kind} {name}" for name, kind in cur.fetchall()]
         if typed:
             raise GuardRefusal(f"casting to user-defined {', '.join(typed)} runs its functions or CHECK constraints; "
                                "dbsage runs built-in code only", "cast to the underlying built-in type instead")
-
-
-def _sql(name: str) -> str:
-    return files("dbsage.tools").joinpath("sql", f"postgres_{name}.sql").read_text(encoding="utf-8")
 
 
 def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCollector, timeout_ms: int) -> list[str]:
