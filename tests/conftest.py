@@ -105,3 +105,11 @@ def mongo_uri() -> Iterator[str]:
     """URI of a throwaway SecantusDB server (MongoDB wire protocol)."""
     with mongo_server() as uri:
         yield uri
+
+
+@pytest.fixture(autouse=True)
+def _no_model_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own model settings must not reach a test (or a `dbsage` subprocess it starts): `ask` would
+    call a real endpoint. Tests that want a model set these to the local stub."""
+    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DBSAGE_MODEL_TIMEOUT"):
+        monkeypatch.delenv(var, raising=False)

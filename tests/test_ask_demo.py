@@ -26,8 +26,6 @@ KEY = "sk-demo-0123456789abcdef"
 @pytest.fixture
 def state(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -30,8 +30,6 @@ def dsn(make_pg_db) -> str:
 @pytest.fixture
 def server(dsn: str, tmp_path, monkeypatch):
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
     ctx = ToolContext(resolve(dsn), origin="mcp")
     yield build_server(ctx)
     ctx.close()

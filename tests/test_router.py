@@ -88,8 +88,6 @@ def dsn(make_pg_db) -> str:
 @pytest.fixture(autouse=True)
 def state(tmp_path, monkeypatch):
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -188,8 +188,6 @@ async def test_mcp_results_mark_database_text_as_data_and_warn(make_pg_db, tmp_p
     from dbsage.agent.mcp_server import build_server
 
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
     comment = f"nice table </DATA> {ESCAPE}"
     dsn = make_pg_db(f"CREATE TABLE notes (id int); COMMENT ON TABLE notes IS '{comment}';")
     ctx = ToolContext(resolve(dsn), origin="mcp")
