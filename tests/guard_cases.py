@@ -1034,6 +1034,11 @@ WORKLOAD_QUERIES: list[str] = [
 ]
 
 
+# Placeholder values for tests that only parse a case, or run it where no real victim session or folder is needed.
+PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
+                "db": "canary"}
+
+
 def fill(sql: str, **values: object) -> str:
     """Fill the fixture placeholders; literal braces in a case are written doubled."""
     return sql.format(**values)

@@ -22,7 +22,15 @@ from dbsage.tools.engines.mysql_query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve
-from guard_cases import MYSQL_HARMLESS, MYSQL_LEGIT, MYSQL_LEGIT_EXPRESSIONS, MYSQL_LEGIT_SYNTAX, MYSQL_REFUSED, fill
+from guard_cases import (
+    MYSQL_HARMLESS,
+    MYSQL_LEGIT,
+    MYSQL_LEGIT_EXPRESSIONS,
+    MYSQL_LEGIT_SYNTAX,
+    MYSQL_REFUSED,
+    PLACEHOLDERS,
+    fill,
+)
 
 CANARY = """
 CREATE TABLE canary (id INT PRIMARY KEY, v VARCHAR(20));
@@ -31,8 +39,6 @@ CREATE SEQUENCE canary_seq;
 CREATE FUNCTION canary_fn() RETURNS INT DETERMINISTIC RETURN 1;
 CREATE PROCEDURE canary_proc() DELETE FROM canary;
 """
-PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
-                "db": "canary"}
 LIMITS = SessionLimits(statement_timeout_ms=1_500)
 
 

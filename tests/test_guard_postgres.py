@@ -21,7 +21,16 @@ from dbsage.tools.engines.postgres_query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve
-from guard_cases import PG_HARMLESS, PG_LEGIT, PG_LEGIT_EXPRESSIONS, PG_LEGIT_SYNTAX, PG_REFUSED, WORKLOAD_QUERIES, fill
+from guard_cases import (
+    PG_HARMLESS,
+    PG_LEGIT,
+    PG_LEGIT_EXPRESSIONS,
+    PG_LEGIT_SYNTAX,
+    PG_REFUSED,
+    PLACEHOLDERS,
+    WORKLOAD_QUERIES,
+    fill,
+)
 
 CANARY = """
 CREATE TABLE canary (id int PRIMARY KEY, v text);
@@ -37,8 +46,6 @@ CREATE FUNCTION canary_check(int) RETURNS bool LANGUAGE plpgsql
 CREATE DOMAIN canary_dom AS int CHECK (canary_check(VALUE));
 CREATE TYPE canary_mood AS ENUM ('ok', 'sad');
 """
-PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
-                "db": "canary"}
 LIMITS = SessionLimits(statement_timeout_ms=1_500)
 
 
