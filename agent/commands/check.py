@@ -27,7 +27,7 @@ def check_command(
 ) -> None:
     """Health checkup: every finding with severity, evidence and a fix; a scorecard against the checklist."""
     from dbsage.tools.checks import FAMILIES
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines import connect_postgres
     from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
@@ -35,8 +35,7 @@ def check_command(
         unknown = sorted(set(family or []) - set(FAMILIES))
         if unknown:
             raise UsageError(f"unknown family {', '.join(unknown)}", f"use one of: {', '.join(FAMILIES)}")
-        target = resolve(db).require("postgres", "check")
-        engine = connect(target)
+        engine = connect_postgres(resolve(db), "check")
         try:
             report = engine.checks()
         finally:

@@ -30,14 +30,13 @@ def explain_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Explain a statement: where the time goes, and what to change."""
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines import connect_postgres
     from dbsage.tools.explain import summarize
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
         text = sys.stdin.read() if sql == "-" else sql
-        target = resolve(db).require("postgres", "explain")
-        engine = connect(target)
+        engine = connect_postgres(resolve(db), "explain")
         try:
             result = engine.explain(text, analyze=run)
         finally:

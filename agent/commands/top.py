@@ -31,12 +31,11 @@ def top_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """The heaviest statements: time, calls, rows, blocks and cache hit ratio."""
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines import connect_postgres
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        target = resolve(db).require("postgres", "top")
-        engine = connect(target)
+        engine = connect_postgres(resolve(db), "top")
         try:
             report = engine.top_statements(sort=sort.value, limit=limit)
         finally:

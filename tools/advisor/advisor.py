@@ -80,7 +80,8 @@ def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[Work
 def advise_database(engine: PostgresEngine, statements: list[WorkloadStatement] | None, options: AdviseOptions,
                     progress: Progress | None = None) -> AdviceReport:
     """`advise` on the engine's own schema and what-if session; `statements=None` takes the statistics view's
-    workload (weighed by `options.weight_by`). Raises UsageError when that view is empty."""
+    workload (weighed by `options.weight_by`). Raises UsageError when that view is empty, and when no statement
+    could be analysed: a cost of 0 → 0 would read as "no index needed"."""
     schema = engine.introspect()
     with engine.what_if() as backend:
         if statements is None:
@@ -89,7 +90,12 @@ def advise_database(engine: PostgresEngine, statements: list[WorkloadStatement] 
                 raise UsageError("pg_stat_statements holds no query for this database yet",
                                  "let the application run a while, or give the statements to advise "
                                  "(dbsage advise --workload FILE|DIR)")
-        return advise(backend, schema, statements, options, progress)
+        report = advise(backend, schema, statements, options, progress)
+    if not report.statements:  # every statement was refused or skipped
+        reasons = "; ".join(f"{s.statement_id}: {s.reason}" for s in report.skipped[:3])
+        raise UsageError(f"no statement of the workload could be analysed ({reasons or 'none was given'})",
+                         "advise takes the application's read queries (SELECT); fix or remove the ones named")
+    return report
 
 
 def _admit(run: _Run, statements: list[WorkloadStatement]) -> None:
