@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table as RichTable
@@ -17,6 +17,10 @@ from rich.text import Text
 
 from dbsage.agent.commands.options import DbOption, FormatOption
 from dbsage.agent.output import Format, emit_json, reporting, stdout
+from dbsage.tools.errors import UsageError  # already loaded by agent.output: costs nothing at start-up
+
+if TYPE_CHECKING:
+    from dbsage.tools.query_result import QueryResult
 
 SqlArgument = Annotated[
     str | None,
@@ -59,8 +63,6 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
 
 
 def _read_statement(sql: str | None) -> str:
-    from dbsage.tools.errors import UsageError
-
     if sql is None and sys.stdin.isatty():  # nothing given at a terminal: say how, rather than wait for EOF
         raise UsageError("no statement given", "pass it as an argument: dbsage sql 'SELECT 1', or pipe it in: "
                          "echo 'SELECT 1' | dbsage sql -")
@@ -70,10 +72,8 @@ def _read_statement(sql: str | None) -> str:
     return text
 
 
-def _run(engine: Any, engine_name: str, text: str, max_rows: int | None) -> Any:
+def _run(engine: Any, engine_name: str, text: str, max_rows: int | None) -> QueryResult:
     if engine_name == "mongo":
-        from dbsage.tools.errors import UsageError
-
         try:
             operation = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -91,7 +91,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _print(result: Any) -> None:
+def _print(result: QueryResult) -> None:
     if result.kind in ("explain", "analyze") and len(result.columns) == 1:
         for row in result.rows:  # a plan reads best as plain, unwrapped lines
             sys.stdout.write(_cell(row[0]) + "\n")
