@@ -5,11 +5,14 @@ This is the stable JSON of `dbsage ask --format json` and of the MCP `ask` tool:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from dbsage.agent.toolbox import ToolOutcome
+
+if TYPE_CHECKING:
+    from dbsage.agent.transcripts import Transcript
 
 NO_MODEL_NOTE = ("answered by the plain router (no model configured): set DBSAGE_MODEL and OPENAI_API_KEY, or "
                  "OPENAI_BASE_URL for a local server, to make this conversational — see docs/agent.md")
@@ -41,3 +44,12 @@ def proposals_from(outcomes: list[ToolOutcome]) -> list[ProposalRef]:
             ref = ProposalRef(id=str(p["id"]), title=str(p.get("title", "")), status=str(p.get("status", "pending")))
             seen.setdefault(ref.id, ref)
     return list(seen.values())
+
+
+def answer_from(question: str, mode: Literal["model", "router"], text: str, outcomes: list[ToolOutcome], *,
+                notes: list[str], transcript: Transcript | None, model: str | None = None) -> Answer:
+    """The Answer for `outcomes`: the proposals they filed and the transcript's id and path are derived here."""
+    return Answer(question=question, mode=mode, model=model, answer=text, tool_calls=outcomes,
+                  proposals=proposals_from(outcomes), notes=notes,
+                  conversation_id=transcript.conversation_id if transcript else None,
+                  transcript=str(transcript.path) if transcript else None)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dbsage.agent.answer import Answer, proposals_from
+from dbsage.agent.answer import Answer, answer_from
 from dbsage.agent.injection import DATA_NOTE, as_data, flagged
 from dbsage.agent.model import ModelConfig, ModelError, explain_api_error
 from dbsage.agent.toolbox import ToolContext, ToolOutcome, call, registry, tool_description
@@ -201,10 +201,8 @@ class AgentLoop:
         final = next((m for m in reversed(self.conversation.messages) if isinstance(m, AIMessage)), None)
         text = _text(final) if final is not None else ""
         notes = [*self._budget.notes, *(w for o in outcomes for w in o.warnings)]
-        answer = Answer(question=question, mode="model", model=self.config.display if self.config else None,
-                        answer=text, tool_calls=outcomes, proposals=proposals_from(outcomes), notes=notes,
-                        conversation_id=self.transcript.conversation_id if self.transcript else None,
-                        transcript=str(self.transcript.path) if self.transcript else None)
+        answer = answer_from(question, "model", text, outcomes, notes=notes, transcript=self.transcript,
+                             model=self.config.display if self.config else None)
         self._record("answer", text=text, notes=notes, proposals=[p.model_dump() for p in answer.proposals])
         return answer
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dbsage.agent.answer import NO_MODEL_NOTE, Answer, proposals_from
+from dbsage.agent.answer import NO_MODEL_NOTE, Answer, answer_from, proposals_from
 from dbsage.agent.toolbox import ToolContext, ToolOutcome, call
 from dbsage.agent.transcripts import Transcript
 
@@ -139,11 +139,8 @@ def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None
         if transcript:
             transcript.record("tool", **outcomes[-1].model_dump(mode="json"))
     text = _compose(outcomes) if routed else _not_understood()
-    result = Answer(question=question, mode="router", answer=f"{text}\n\n({NO_MODEL_NOTE})", tool_calls=outcomes,
-                    proposals=proposals_from(outcomes),
-                    notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE],
-                    conversation_id=transcript.conversation_id if transcript else None,
-                    transcript=str(transcript.path) if transcript else None)
+    result = answer_from(question, "router", f"{text}\n\n({NO_MODEL_NOTE})", outcomes, transcript=transcript,
+                         notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE])
     if transcript:
         transcript.record("answer", text=result.answer, intent=routed[0] if routed else None)
     return result
