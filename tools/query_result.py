@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import re
 import time
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dbsage.tools.redact import redact
+from dbsage.tools.redact import mask_secrets
 
 
 class QueryResult(BaseModel):
@@ -27,22 +26,6 @@ class QueryResult(BaseModel):
     truncated_reason: str | None = None
     elapsed_ms: float = 0.0
     executes_inner: bool = False
-
-
-# Passwords inside SQL text that other sessions ran (pg_stat_activity, pg_stat_statements, performance_schema,
-# SHOW PROCESSLIST): CREATE/ALTER ROLE … PASSWORD '…', … IDENTIFIED [WITH|VIA plugin] BY/AS/USING '…', PASSWORD('…'),
-# SET PASSWORD FOR u = '…'. PostgreSQL takes the literal in any string spelling: E'…', U&'…', $$…$$, $tag$…$tag$.
-_SQL_PASSWORD = re.compile(
-    r"(?P<head>\b(?:PASSWORD(?:\s+FOR\s+\S+\s*=)?"
-    r"|IDENTIFIED(?:\s+(?:WITH|VIA)\s+\S+)?\s+(?:BY|AS|USING)(?:\s+PASSWORD)?)\s*\(?\s*)"
-    r"(?P<secret>(?:[EN]|U&)?'(?:[^'\\]|\\.|'')*'|\$(?P<tag>(?:[A-Z_]\w*)?)\$.*?\$(?P=tag)\$)",
-    re.I | re.S,
-)
-
-
-def mask_secrets(text: str) -> str:
-    """DSN passwords, API keys (tools/redact.py) and passwords written in SQL text, masked."""
-    return _SQL_PASSWORD.sub(lambda m: m["head"] + "'***'", redact(text))
 
 
 def jsonable(value: Any) -> Any:

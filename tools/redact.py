@@ -32,6 +32,23 @@ def redact(text: str) -> str:
     return _API_KEYS.sub(MASK, text)
 
 
+# Passwords inside SQL text that other sessions ran (pg_stat_activity, pg_stat_statements, performance_schema,
+# SHOW PROCESSLIST): CREATE/ALTER ROLE … PASSWORD '…', … IDENTIFIED [WITH|VIA plugin] BY/AS/USING '…', PASSWORD('…'),
+# SET PASSWORD FOR u = '…'. PostgreSQL takes the literal in any string spelling: E'…', U&'…', $$…$$, $tag$…$tag$.
+_SQL_PASSWORD = re.compile(
+    r"(?P<head>\b(?:PASSWORD(?:\s+FOR\s+\S+\s*=)?"
+    r"|IDENTIFIED(?:\s+(?:WITH|VIA)\s+\S+)?\s+(?:BY|AS|USING)(?:\s+PASSWORD)?)\s*\(?\s*)"
+    r"(?P<secret>(?:[EN]|U&)?'(?:[^'\\]|\\.|'')*'|\$(?P<tag>(?:[A-Z_]\w*)?)\$.*?\$(?P=tag)\$)",
+    re.I | re.S,
+)
+
+
+def mask_secrets(text: str) -> str:
+    """DSN passwords, API keys (redact) and passwords written in SQL text, masked: for text that may quote
+    other sessions' statements (query texts, settings, transcripts)."""
+    return _SQL_PASSWORD.sub(lambda m: f"{m['head']}'{MASK}'", redact(text))
+
+
 def redact_url(url: str) -> str:
     """Show a DSN URL as scheme://user:***@host/db (password masked, query secrets masked)."""
     try:
