@@ -8,10 +8,13 @@ layer, not the only one. See docs/security.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbsage.tools.errors import GuardRefusal
 from dbsage.tools.guard.statement import GuardedStatement, SqlEngine
+
+if TYPE_CHECKING:
+    from dbsage.tools.guard.mongo import GuardedMongoCommand
 
 __all__ = ["GuardRefusal", "GuardedStatement", "check", "check_mongo"]
 
@@ -43,7 +46,7 @@ def check(sql: str, engine: SqlEngine) -> GuardedStatement:
                        "use check_mongo() for MongoDB operations")
 
 
-def check_mongo(operation: dict[str, Any], *, max_time_ms: int = 5_000) -> Any:
+def check_mongo(operation: dict[str, Any], *, max_time_ms: int = 5_000) -> GuardedMongoCommand:
     """Accept one read-only MongoDB command document (find/aggregate/count/distinct or a read-only command)."""
     from dbsage.tools.guard.mongo import check_mongo_command
 
