@@ -70,8 +70,6 @@ class GuardedMongoCommand(BaseModel):
 
     name: str
     command: dict[str, Any]
-    collection: str | None = None
-    returns_cursor: bool = False
     admin_only: bool = False
 
 
@@ -122,10 +120,7 @@ def check_mongo_command(operation: dict[str, Any], *, max_time_ms: int = 5_000) 
         command["explain"] = _with_max_time(command["explain"], max_time_ms)
     elif name not in _NO_MAX_TIME:
         command = _with_max_time(command, max_time_ms)
-    collection = operation[name] if isinstance(operation[name], str) else None
-    return GuardedMongoCommand(name=name, command=command, collection=collection,
-                               returns_cursor=name in ("find", "aggregate", "listCollections", "listIndexes"),
-                               admin_only=name in ADMIN_COMMANDS)
+    return GuardedMongoCommand(name=name, command=command, admin_only=name in ADMIN_COMMANDS)
 
 
 def _with_max_time(command: dict[str, Any], max_time_ms: int) -> dict[str, Any]:
