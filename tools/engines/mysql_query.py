@@ -18,6 +18,7 @@ import pymysql.cursors
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.guard.functions import MYSQL_SECRET_TABLES
+from dbsage.tools.guard.mysql import refuse_secret_table
 from dbsage.tools.query_result import QueryResult, RowCollector
 from dbsage.tools.redact import redact
 
@@ -62,9 +63,7 @@ def _refuse_unqualified_secrets(conn: pymysql.connections.Connection[Any], state
         cur.execute("SELECT DATABASE()")
         row = cur.fetchone()
     if row and str(row[0] or "").lower() == "mysql":
-        table = sorted(unqualified)[0]
-        raise GuardRefusal(f"mysql.{table} {MYSQL_SECRET_TABLES[('mysql', table)]}; dbsage does not read secrets",
-                           "read information_schema.USER_PRIVILEGES for accounts and privileges")
+        refuse_secret_table("mysql", sorted(unqualified)[0])
 
 
 def _refuse_backslash_ambiguity(conn: pymysql.connections.Connection[Any], statement: GuardedStatement) -> None:

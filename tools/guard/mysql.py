@@ -197,7 +197,12 @@ _CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def _check_table(node: exp.Table) -> None:
-    key = (node.db.lower(), node.name.lower())
-    if key in MYSQL_SECRET_TABLES:
-        raise GuardRefusal(f"{key[0]}.{key[1]} {MYSQL_SECRET_TABLES[key]}; dbsage does not read secrets",
+    refuse_secret_table(node.db.lower(), node.name.lower())
+
+
+def refuse_secret_table(schema: str, table: str) -> None:
+    """Refuse `schema`.`table` (lower case) when its rows are secrets; the executor calls it too, once it knows the
+    session's database for an unqualified name."""
+    if (schema, table) in MYSQL_SECRET_TABLES:
+        raise GuardRefusal(f"{schema}.{table} {MYSQL_SECRET_TABLES[(schema, table)]}; dbsage does not read secrets",
                            "read information_schema.USER_PRIVILEGES for accounts and privileges")
