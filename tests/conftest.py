@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,8 +109,10 @@ def mongo_uri() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_model_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own model settings must not reach a test (or a `dbsage` subprocess it starts): `ask` would
-    call a real endpoint. Tests that want a model set these to the local stub."""
+def _apart_from_the_developers_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test (and any `dbsage` subprocess it starts) neither reads the developer's model settings (`ask` would
+    call a real endpoint) nor writes transcripts or proposals into their state dir. Tests that want a model set
+    these to the local stub; tests that look at the state dir point DBSAGE_STATE_DIR at their own folder."""
     for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DBSAGE_MODEL_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path / "dbsage-state"))
