@@ -35,12 +35,6 @@ def ctx(shop_dsn: str):
     context.close()
 
 
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def _answer_from_tool_results(messages) -> AIMessage:
     """The final step quotes what the describe tool returned: it can only pass if the result reached the model."""
     described = tool_texts(messages)[-1]

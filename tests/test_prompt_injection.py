@@ -30,8 +30,7 @@ def dsn(make_pg_db) -> str:
 
 
 @pytest.fixture
-def ctx(dsn: str, tmp_path, monkeypatch):
-    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+def ctx(dsn: str):
     context = ToolContext(resolve(dsn))
     yield context
     context.close()
