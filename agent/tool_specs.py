@@ -273,7 +273,7 @@ class AdviseResult(BaseModel):
 
 
 def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
-    from dbsage.tools.advisor.advisor import AdviseOptions, advise
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.advisor.workload import WorkloadStatement
 
     engine = ctx.engine
@@ -284,18 +284,9 @@ def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
                             max_indexes=params.max_indexes, max_seconds=30.0,
                             workload_source="statements from the question" if params.statements
                             else "pg_stat_statements")
-    schema = engine.introspect()
-    with engine.what_if() as backend:
-        workload = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
-                    for n, sql in enumerate(params.statements, start=1)] or backend.statistics_workload("calls")
-        if not workload:
-            raise UsageError("pg_stat_statements holds no query for this database yet",
-                             "pass the queries to advise for in statements")
-        report = advise(backend, schema, workload, options)
-    if not report.statements:  # as in `dbsage advise`: a cost of 0 → 0 would read as "no index needed"
-        reasons = "; ".join(f"{s.statement_id}: {s.reason}" for s in report.skipped[:3])
-        raise UsageError(f"no statement of the workload could be analysed ({reasons})",
-                         "advise takes the application's read queries (SELECT); fix or leave out the ones named")
+    statements = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
+                  for n, sql in enumerate(params.statements, start=1)]
+    report = advise_database(engine, statements or None, options)  # None: the statistics view's workload
     filed = file_advice(report, by=f"dbsage {ctx.origin}", engine=ctx.target.engine) if params.propose else []
     return AdviseResult(report=report, proposals=filed)
 
