@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dbsage.agent.proposals import state_dir  # one state dir for proposals and transcripts
-from dbsage.tools.query_result import mask_secrets
-from dbsage.tools.redact import MASK
+from dbsage.tools.redact import MASK, mask_secrets
 
 
 def transcripts_dir() -> Path:
