@@ -24,14 +24,17 @@ def answer_question(ctx: ToolContext, question: str, *, front_end: str, use_mode
     model_name = config.display if config else ("scripted" if chat_model is not None else None)
     transcript = Transcript.start(front_end=front_end, target=ctx.target.display, model=model_name,
                                   secret_values=config.secret_values() if config else ())
-    if config is None and chat_model is None:
-        from dbsage.agent.router import answer
+    if chat_model is None:
+        if config is None:
+            from dbsage.agent.router import answer
 
-        return answer(ctx, question, transcript)
+            return answer(ctx, question, transcript)
+        from dbsage.agent.model import make_chat_model
+
+        chat_model = make_chat_model(config)
     from dbsage.agent.loop import AgentLoop
-    from dbsage.agent.model import make_chat_model
 
-    model = chat_model if chat_model is not None else make_chat_model(config)
+    model = chat_model
     loop = AgentLoop(ctx, model, transcript=transcript, config=config, on_token=on_token)
     try:
         return loop.ask(question)

@@ -116,7 +116,7 @@ def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20)
     since = engine.catalog_query("SELECT stats_reset FROM pg_stat_statements_info")
     total = sum(r["total_ms"] for r in rows) or 1.0
     statements = [_statement(r, total) for r in rows]
-    report = TopReport(sort=sort, limit=limit, statements=statements,  # type: ignore[arg-type]
+    report = TopReport(sort=sort, limit=limit, statements=statements,
                        stats_since=since[0]["stats_reset"] if since else None)
     if not status["reads_all_stats"]:
         report.notes.append("this login lacks pg_read_all_stats: other roles' statements show as "

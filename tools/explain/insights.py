@@ -35,7 +35,7 @@ class Insight(BaseModel):
 
 
 def _insight(node: PlanNode | None, **fields: object) -> Insight:
-    return Insight(node_id=node.id if node else None, node=node.label if node else None, **fields)  # type: ignore[arg-type]
+    return Insight(node_id=node.id if node else None, node=node.label if node else None, **fields)
 
 
 def qualified(node: PlanNode, context: ExplainContext) -> str:
