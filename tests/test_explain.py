@@ -277,3 +277,10 @@ def test_a_user_function_shadowing_a_builtin_is_refused(make_pg_db) -> None:
         assert engine.explain("SELECT lower('a')").plan.root.node_type == "Result"
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize(("sql", "position"), [("selec 1", 0), ("SELECT id FROM orders WHER id = 1", 27)])
+def test_syntax_errors_point_into_the_users_text_not_the_explain_wrapper(shop: PostgresEngine, sql: str,
+                                                                         position: int) -> None:
+    with pytest.raises(GuardRefusal, match=rf"at index {position}\)"):
+        shop.explain(sql)

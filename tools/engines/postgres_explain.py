@@ -27,12 +27,16 @@ _SETTINGS = ("work_mem", "max_parallel_workers_per_gather", "max_parallel_worker
 def explain_statement(engine: PostgresEngine, sql: str, *, run: bool = False) -> ExplainResult:
     """Plan (and with `run`, execute and measure) one statement; insights included."""
     from dbsage.tools import guard
+    from dbsage.tools.guard.postgres import parse_one
 
     statement = sql.strip().rstrip(";").strip()
     if not statement:
         raise UsageError("no statement to explain", "pass the SQL as an argument: dbsage explain 'SELECT ...'")
     if statement.split(None, 1)[0].lower() == "explain":
         raise UsageError("the statement already starts with EXPLAIN", "pass the query itself; add --analyze to run it")
+    # Syntax and "exactly one statement" are judged on the user's own text first, so an error's position points
+    # into it rather than into the EXPLAIN (…) wrapper sent below.
+    parse_one(statement)
     if run and guard.check(statement, "postgres").kind not in EXECUTABLE:
         raise UsageError("--analyze runs the statement, so it is only for plain reads (SELECT)",
                          "drop --analyze to see the plan without running it")
