@@ -176,7 +176,7 @@ class ChatApp(App[None]):
     def on_mount(self) -> None:
         self._header()
         self.query_one("#prompt").focus()
-        self._say(f"Connecting to {self.target.display}…")
+        self._say(f"Connecting to {self.target.name or self.target.display}…")
         self._load_proposals()
         self._connect(self.target)
 
@@ -350,12 +350,14 @@ class ChatApp(App[None]):
         if event.answer is None:
             return
         text = event.answer.answer
+        if event.answer.mode == "router":  # plain-text summaries: keep their line breaks in markdown
+            text = "\n".join(line if line.startswith("#") else f"{line}  " for line in text.splitlines())
         if turn.answer is None:
             turn.answer = Markdown(text, classes="answer")
             await self.query_one("#conversation").mount(turn.answer)
         elif turn.text != text:  # what streamed may include text written before tool calls: show the answer
             await turn.answer.update(text)
-        self.last_answer = text
+        self.last_answer = event.answer.answer
         found = _SQL_BLOCK.findall(text)
         if found:
             self.last_sql = found[-1].strip()
@@ -501,7 +503,7 @@ class ChatApp(App[None]):
         self.query_one("#conversation").remove_children()
         self._set_busy(False)
         self._header()
-        self._say(f"Switched to {name}: a new conversation. Connecting to {target.display}…")
+        self._say(f"Switched to {name}: a new conversation. Connecting…")
         self._connect(target)
 
     @work(thread=True)
