@@ -274,10 +274,14 @@ class Session:
 
     def ask(self, question: str, on_event: Callable[[Event], None] | None = None) -> Answer:
         """Run one turn on this thread. Raises the typed error (ModelError with the transcript's path in its hint,
-        TurnCancelled, …); `on_event` sees the same events as `stream` (except the final TurnDone)."""
+        TurnCancelled, …); `on_event` sees the same events as `stream` (except the final TurnDone). Ctrl-C
+        (KeyboardInterrupt) cancels the turn, its statement on the server included, and propagates."""
         hooks = self._begin()
         try:
             return self._turn(question, on_event or (lambda event: None), hooks)
+        except KeyboardInterrupt:  # Ctrl-C in a terminal: the statement running for this turn stops on the server too
+            self.cancel()
+            raise
         finally:
             hooks.finished.set()
             self._end(hooks)
@@ -379,7 +383,7 @@ class Session:
             self.transcript.record("cancelled", question=question)
             raise
         except ModelError as error:
-            error.hint = f"{error.hint or 'retry later'} (the conversation is kept: {self.transcript.path})"
+            error.hint = f"{error.hint or 'retry later'} (transcript: {self.transcript.path})"
             raise
         self._commit(question, answer, added, hooks)
         for note in answer.notes:
