@@ -184,7 +184,9 @@ class ChatApp(App[None]):
         session = self.session
         model = session.model if session else (None if not self.use_model else "…")
         server, login, read_only = self.server
-        self.query_one(StatusHeader).show(connection=self.target.name or self.target.display, database=self.database,
+        # a DSN already names its database; a connection name does not
+        database = self.database if self.target.name else ""
+        self.query_one(StatusHeader).show(connection=self.target.name or self.target.display, database=database,
                                           server=server, login=login, model=model, read_only=read_only)
 
     # -- connecting ----------------------------------------------------------------------------------------------
@@ -216,9 +218,10 @@ class ChatApp(App[None]):
         state = "read-only ✓" if read_only else "CAN WRITE" if read_only is False else "read-only: unknown"
         warning = None
         if read_only is False:
-            reasons = ", ".join(login.write_privileges[:3]) if login and login.write_privileges else "superuser"
-            warning = (f"⚠ The login {who} can change this database ({reasons}). dbsage stays read-only by its own "
-                       "guard and read-only sessions, but connect with a read-only role: `dbsage doctor` prints one.")
+            reasons = "superuser" if login and login.superuser else ", ".join(login.write_privileges[:2]) \
+                if login and login.write_privileges else "write privileges"
+            warning = (f"⚠ The login {who} can change this database ({reasons}). dbsage stays read-only by its "
+                       "guard, but prefer a read-only role: `dbsage doctor` prints one.")
         version = report.version.split(" (")[0]  # "PostgreSQL 15.2 (Debian …)": the build is noise in a header
         server = version if report.engine.lower()[:5] in version.lower() else f"{report.engine} {version}"
         self.post_message(ServerKnown(server[:40], f"{who} · {state}", read_only, warning))
@@ -535,7 +538,8 @@ class ChatApp(App[None]):
         self._scroll_end()
 
     def _scroll_end(self) -> None:
-        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+        conversation = self.query_one("#conversation", VerticalScroll)
+        self.call_after_refresh(conversation.scroll_end, animate=False)  # after the new widget has its height
 
     def _say(self, text: str, kind: str = "info") -> None:
         self._mount(Note(text, kind))

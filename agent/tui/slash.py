@@ -73,10 +73,10 @@ def _needs(text: str, example: str) -> str:
 
 
 def help_markdown(keys: list[tuple[str, str]]) -> str:
-    rows = "\n".join(f"| `{c.usage}` | {c.does} |" for c in COMMANDS)
-    key_rows = "\n".join(f"| `{key}` | {what} |" for key, what in keys)
-    return (f"### Commands (no model needed)\n\n| command | does |\n| --- | --- |\n{rows}\n\n"
-            f"Anything else is a question for dbsage.\n\n### Keys\n\n| key | does |\n| --- | --- |\n{key_rows}\n")
+    commands = "\n".join(f"- `{c.usage}` — {c.does}" for c in COMMANDS)
+    key_lines = "\n".join(f"- `{key}` — {what}" for key, what in keys)
+    return (f"**Commands** (no model needed); anything else is a question for dbsage:\n\n{commands}\n\n"
+            f"**Keys:**\n\n{key_lines}\n")
 
 
 def knowledge_search(text: str, k: int = 5) -> str:
