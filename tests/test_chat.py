@@ -250,3 +250,24 @@ async def test_light_and_dark_themes_and_the_side_panel(shop_dsn: str) -> None:
         assert app.query_one("SidePanel").has_class("hidden")
         items = [str(node.label) for node in app.query_one("#schema").root.children[0].children]
         assert [i.split()[0] for i in items] == ["customers", "orders"]
+
+
+async def test_a_saved_conversation_is_resumed_in_the_app(shop_dsn: str) -> None:
+    from dbsage.agent.session import Session
+    from dbsage.agent.toolkit.context import ToolContext
+
+    ctx = ToolContext(resolve(shop_dsn), origin="chat")
+    try:
+        saved = Session.start(ctx, front_end="chat", chat_model=ScriptedChatModel([AIMessage(content="It has 2000.")]))
+        saved.ask("how many orders are there?")
+    finally:
+        ctx.close()
+    echo = ScriptedChatModel([lambda messages: AIMessage(content=" | ".join(
+        str(m.content) for m in messages if m.type in ("human", "ai")))])
+    app = ChatApp(resolve(shop_dsn), chat_model=echo, resume=saved.conversation_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert any(f"Resumed conversation {saved.conversation_id}" in n for n in notes(app))
+        assert answers(app) == ["It has 2000."]
+        await submit(pilot, "and yesterday?")
+        assert answers(app)[-1] == "how many orders are there? | It has 2000. | and yesterday?"
