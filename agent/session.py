@@ -376,7 +376,7 @@ class Session:
         hooks.on_tool_end = lambda outcome: self._tool_events(outcome, emit)
         try:
             if self.chat_model is None:
-                answer, added = self._router_turn(question, hooks), []
+                answer, added = self._router_turn(question, hooks), list[Any]()
             else:
                 answer, added = self._model_turn(question, hooks, emit)
         except TurnCancelled:

@@ -7,11 +7,12 @@ events come back as messages, so the screen paints at once and stays responsive.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -164,7 +165,7 @@ class ChatApp(App[None]):
 
     # -- layout --------------------------------------------------------------------------------------------------
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield StatusHeader(id="status")
         yield Static(id="banner")
         with Horizontal(id="main"):
@@ -222,7 +223,7 @@ class ChatApp(App[None]):
                 if login and login.write_privileges else "write privileges"
             warning = (f"⚠ The login {who} can change this database ({reasons}). dbsage stays read-only by its "
                        "guard, but prefer a read-only role: `dbsage doctor` prints one.")
-        version = report.version.split(" (")[0]  # "PostgreSQL 15.2 (Debian …)": the build is noise in a header
+        version = report.version.split(" (")[0]  # a version string's build details, "(Debian …)", are noise here
         server = version if report.engine.lower()[:5] in version.lower() else f"{report.engine} {version}"
         self.post_message(ServerKnown(server[:40], f"{who} · {state}", read_only, warning))
 
@@ -513,7 +514,7 @@ class ChatApp(App[None]):
     def _close(self, ctx: ToolContext) -> None:
         ctx.close()
 
-    def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Switch connection", "talk to another database from dbsage.toml",
                             self.action_switch_connection)

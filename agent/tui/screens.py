@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -53,7 +54,7 @@ class ConfirmScreen(ModalScreen[tuple[bool, str]]):
         super().__init__()
         self.question, self.yes, self.ask_reason = question, yes, ask_reason
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
             yield Static(Text(self.question))
             if self.ask_reason:
@@ -87,7 +88,7 @@ class ProposalScreen(Screen[None]):
         self.store = store
         self.proposal_id = proposal_id
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="proposal-body"):
             yield Markdown(id="proposal")
         with Horizontal(classes="buttons"):
@@ -159,7 +160,7 @@ class ResultScreen(Screen[None]):
         super().__init__()
         self.title_text, self.text = title, text
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Label(Text(self.title_text), classes="panel-title")
         yield TextArea(self.text, language="json", read_only=True, id="full-result")
         yield Footer()
@@ -178,7 +179,7 @@ class ConnectionScreen(ModalScreen[str | None]):
         super().__init__()
         self.names, self.current = names, current
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with Vertical(id="connections"):
             yield Label("Switch to a connection from dbsage.toml", classes="panel-title")
             if self.names:

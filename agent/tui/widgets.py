@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -148,7 +149,7 @@ class ProposalItem(ListItem):
 class SidePanel(Vertical):
     """The current connection's schema, and the proposals waiting for a person."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Label("Schema", classes="panel-title")
         tree: Tree[dict[str, Any]] = Tree("connecting…", id="schema")
         tree.show_root = False
