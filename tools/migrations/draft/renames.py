@@ -79,8 +79,10 @@ def _qualified_sibling(ctx: DraftContext, name: str) -> str:
 
 def _two_way_body(ctx: DraftContext, old: str, new: str) -> str:
     o, n = ctx.ident(old), ctx.ident(new)
-    return (f"  IF TG_OP = 'INSERT' THEN\n    NEW.{n} := COALESCE(NEW.{n}, NEW.{o});\n"
-            f"    NEW.{o} := COALESCE(NEW.{o}, NEW.{n});\n"
+    # The new column has no default while both live, so on INSERT a NULL there means "this code did not set it"
+    # (the old column may hold its own default, so the new column's value wins when it has one).
+    return (f"  IF TG_OP = 'INSERT' THEN\n    NEW.{o} := COALESCE(NEW.{n}, NEW.{o});\n"
+            f"    NEW.{n} := NEW.{o};\n"
             f"  ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n    NEW.{n} := NEW.{o};\n"
             f"  ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n    NEW.{o} := NEW.{n};\n"
             f"  ELSE\n    NEW.{n} := NEW.{o};\n  END IF;")
@@ -192,7 +194,7 @@ def _mysql_rename_column(ctx: DraftContext, old: str, new: str, facts: Column) -
     def triggers(phase: PhaseName) -> list[Step]:
         return [
             Step(sql=f"CREATE TRIGGER {on_insert} BEFORE INSERT ON {table} FOR EACH ROW "
-                     f"SET NEW.{n} = COALESCE(NEW.{n}, NEW.{o}), NEW.{o} = COALESCE(NEW.{o}, NEW.{n})", phase=phase,
+                     f"SET NEW.{o} = COALESCE(NEW.{n}, NEW.{o}), NEW.{n} = NEW.{o}", phase=phase,
                  comment="Whichever column an INSERT sets, both get the value."),
             Step(sql=f"CREATE TRIGGER {on_update} BEFORE UPDATE ON {table} FOR EACH ROW "
                      f"SET NEW.{n} = IF(NOT (NEW.{o} <=> OLD.{o}), NEW.{o}, IF(NOT (NEW.{n} <=> OLD.{n}), NEW.{n}, "
@@ -373,13 +375,17 @@ def _mysql_change_type(ctx: DraftContext, column: str, facts: Column, new_type: 
     table, col = ctx.qualified(ctx.request.table), ctx.ident(column)
     null = "NULL" if facts.nullable else "NOT NULL"
     default = f" DEFAULT {facts.default}" if facts.default is not None else ""
+    # MariaDB 10.3+ may refuse an explicit INPLACE for a change it does instantly; NOCOPY allows both and still
+    # refuses a table copy, which is the promise that matters.
+    online = "ALGORITHM=NOCOPY, LOCK=NONE" if ctx.server.flavor == "mariadb" and ctx.server.at_least(10, 3) else ONLINE
     up = [ctx.lock_timeout(),
-          Step(sql=f"ALTER TABLE {table} MODIFY COLUMN {col} {new_type} {null}{default}, {ONLINE}",
+          Step(sql=f"ALTER TABLE {table} MODIFY COLUMN {col} {new_type} {null}{default}, {online}",
                comment="In place with writes running where the server can (e.g. a VARCHAR that keeps its length "
                        "prefix size); otherwise the server refuses and changes nothing.")]
     down = [ctx.lock_timeout(),
-            Step(sql=f"ALTER TABLE {table} MODIFY COLUMN {col} {facts.type} {null}{default}, {ONLINE}",
-                 comment="Back to the old type, in place where the server can.")]
+            Step(sql=f"ALTER TABLE {table} MODIFY COLUMN {col} {facts.type} {null}{default}, LOCK=SHARED",
+                 comment="Back to the old type. Narrowing needs a table copy (every value is checked): LOCK=SHARED "
+                         "keeps reads going while writes wait.")]
     notes = ["If the server answers that INPLACE is not supported, this change copies the table: run it with gh-ost "
              "or pt-online-schema-change instead of a plain ALTER."]
     return ctx.make(f"Change {ctx.request.table}.{column} from {facts.type} to {new_type}", up, down, notes=notes)
