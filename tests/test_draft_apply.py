@@ -68,7 +68,8 @@ PG_CASES: dict[str, dict[str, Any]] = {
 PG_CATALOG_EXTRAS = """
 SELECT 'trigger ' || tgname AS what FROM pg_trigger WHERE NOT tgisinternal
 UNION ALL SELECT 'function ' || proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname = 'public' AND p.prokind = 'f' AND proname NOT LIKE 'pg_stat_statements%' AND proname NOT LIKE 'hypopg%'
+  WHERE n.nspname = 'public' AND p.prokind = 'f'
+  AND proname NOT LIKE 'pg_stat_statements%' AND proname NOT LIKE 'hypopg%'
 UNION ALL SELECT 'view ' || viewname || ': ' || definition FROM pg_views WHERE schemaname = 'public'
 UNION ALL SELECT 'invalid index ' || indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid
 ORDER BY 1
@@ -214,7 +215,8 @@ CREATE TABLE customers (id bigint PRIMARY KEY AUTO_INCREMENT, email varchar(100)
 CREATE TABLE orders (id bigint PRIMARY KEY AUTO_INCREMENT, customer_id bigint, note varchar(40) NOT NULL DEFAULT 'none',
   amount int NOT NULL DEFAULT 0, code varchar(20), legacy int);
 INSERT INTO customers (email) SELECT concat('c', seq, '@x') FROM seq_1_to_50;
-INSERT INTO orders (customer_id, note, amount, code, legacy) SELECT 1 + seq % 50, concat('n', seq), seq, concat('c', seq), seq FROM seq_1_to_2000;
+INSERT INTO orders (customer_id, note, amount, code, legacy)
+  SELECT 1 + seq % 50, concat('n', seq), seq, concat('c', seq), seq FROM seq_1_to_2000;
 """
 
 MYSQL_CASES: dict[str, dict[str, Any]] = {

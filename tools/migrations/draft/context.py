@@ -95,8 +95,9 @@ class DraftContext:
                                 "behind it. If it times out nothing has changed — rerun; if it keeps timing out, find "
                                 "the long transaction on the table (SHOW PROCESSLIST) and retry when it is gone.")
         return Step(sql=f"SET lock_timeout = {self.literal(timeout)}", phase=phase, new_transaction=new_transaction,
-                    comment=f"Give up after {timeout} instead of queueing: a waiting ALTER blocks every query behind it. "
-                            "On a timeout nothing changed — rerun; if it keeps timing out, a long transaction holds "
+                    comment=f"Give up after {timeout} instead of queueing: a waiting ALTER blocks every query behind "
+                            "it. On a timeout nothing changed — rerun; if it keeps timing out, a long transaction "
+                            "holds "
                             "the table (pg_stat_activity): retry when it is gone.")
 
 

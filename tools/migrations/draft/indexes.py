@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dbsage.tools.errors import UsageError
 from dbsage.tools.migrations.draft.context import DraftContext, bare_name, fragment, object_name
-from dbsage.tools.migrations.draft.model import MigrationDraft, Step
+from dbsage.tools.migrations.draft.model import MigrationDraft, PhaseName, Step
 
 ONLINE = "ALGORITHM=INPLACE, LOCK=NONE"
 INVALID_LEFTOVER = ("If the build fails (a duplicate, a cancel) it leaves an INVALID index of this name: drop it with "
@@ -67,22 +67,22 @@ def add_unique(ctx: DraftContext) -> MigrationDraft:
 
 
 def concurrent_index(ctx: DraftContext, name: str, columns: list[str], unique: bool, where: str | None,
-                     table: str | None = None, phase: str = "expand") -> Step:
+                     table: str | None = None, phase: PhaseName = "expand") -> Step:
     on = ctx.qualified(table or ctx.request.table)
     predicate = f" WHERE {where}" if where else ""
     kind = "UNIQUE INDEX" if unique else "INDEX"
     return Step(sql=f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {ctx.ident(name)} ON {on} "
                     f"({ctx.idents(columns)}){predicate}",
-                transactional=False, phase=phase,  # type: ignore[arg-type]
+                transactional=False, phase=phase,
                 comment="CONCURRENTLY keeps reads and writes going while the index builds (two table scans, "
                         f"SHARE UPDATE EXCLUSIVE); it cannot run inside a transaction block. {INVALID_LEFTOVER}")
 
 
-def drop_index_concurrently(ctx: DraftContext, name: str, phase: str = "expand") -> Step:
+def drop_index_concurrently(ctx: DraftContext, name: str, phase: PhaseName = "expand") -> Step:
     schema = ctx.request.table.rpartition(".")[0]
     qualified = ctx.qualified(f"{schema}.{name}") if schema else ctx.ident(name)
     return Step(sql=f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}", transactional=False,
-                phase=phase,  # type: ignore[arg-type]
+                phase=phase,
                 comment="CONCURRENTLY waits for running queries instead of blocking new ones; no transaction block.")
 
 

@@ -146,15 +146,24 @@ def transaction_groups(steps: list[Step]) -> list[list[Step]]:
     return groups
 
 
-def sql_script(steps: list[Step], engine: DraftEngine = "postgres") -> str:
+def sql_script(steps: list[Step], engine: DraftEngine = "postgres", transactions: bool = True) -> str:
     """The steps as one SQL script for psql / mysql, each preceded by its comment. On PostgreSQL each group of
-    transactional steps runs inside BEGIN … COMMIT; MySQL commits every DDL statement on its own, so no wrapping."""
+    transactional steps runs inside BEGIN … COMMIT (unless `transactions` is off: the tool opens them); MySQL
+    commits every DDL statement on its own, so no wrapping."""
     parts: list[str] = []
     for group in transaction_groups(steps):
-        wrap = engine == "postgres" and group[0].transactional
-        body = "\n".join(f"{comment_lines(step.comment)}\n{step.sql};" for step in group)
+        wrap = transactions and engine == "postgres" and group[0].transactional
+        body = "\n".join(f"{comment_lines(step.comment)}\n{statement_text(step, engine)}" for step in group)
         parts.append(f"BEGIN;\n{body}\nCOMMIT;" if wrap else body)
     return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def statement_text(step: Step, engine: DraftEngine) -> str:
+    """The step as a script statement. The mysql client splits at `;`, so a procedure body (which holds some) goes
+    between DELIMITER lines."""
+    if engine == "mysql" and step.sql.lstrip().upper().startswith("CREATE PROCEDURE"):
+        return f"DELIMITER //\n{step.sql} //\nDELIMITER ;"
+    return f"{step.sql};"
 
 
 def comment_lines(text: str, prefix: str = "-- ") -> str:

@@ -16,7 +16,6 @@ import re
 from dbsage.tools.errors import UsageError
 from dbsage.tools.migrations.draft.backfill import backfill_steps
 from dbsage.tools.migrations.draft.constraints import (
-    drop_not_null_steps,
     not_valid_then_validate,
     set_not_null_steps,
 )
