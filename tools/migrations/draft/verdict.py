@@ -1,0 +1,32 @@
+"""A draft's lint verdict: its up and down scripts judged by dbsage's own linter (tools/migrations/lint), kept
+with the proposal so a reviewer sees what the linter said when it was filed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbsage.tools.migrations.draft.model import MigrationDraft
+
+
+def lint_verdict(draft: MigrationDraft) -> dict[str, Any]:
+    """`{"clean": bool, "server": …, "findings": [{script, rule, severity, line, reason, safe_rewrite}]}`."""
+    from dbsage.tools.migrations.lint import lint_sql
+
+    findings: list[dict[str, Any]] = []
+    for which, script in (("up", draft.up_sql()), ("down", draft.down_sql())):
+        if not script.strip():
+            continue
+        report = lint_sql(script, draft.engine, server_version=lint_version(draft),
+                          filename=f"{draft.name}.{which}.sql")
+        findings += [{"script": which, "rule": f.rule, "severity": f.severity, "line": f.line, "reason": f.reason,
+                      "safe_rewrite": f.safe_rewrite} for f in report.findings]
+    clean = not any(f["severity"] in ("warning", "error") for f in findings)
+    return {"clean": clean, "server": draft.server.label, "findings": findings}
+
+
+def lint_version(draft: MigrationDraft) -> int:
+    """The linter's version number: PostgreSQL's major; MySQL/MariaDB as major*10000 + minor*100 + patch."""
+    parts = [*draft.server.number, 0, 0]
+    if draft.engine == "postgres":
+        return parts[0]
+    return parts[0] * 10000 + parts[1] * 100 + parts[2]
