@@ -118,15 +118,17 @@ def draft_live(dsn: str, request: dict[str, Any]) -> MigrationDraft:
         engine.close()
 
 
-def assert_lints_clean(draft: MigrationDraft, dialect: str, version: int) -> None:
-    lint = pytest.importorskip("dbsage.tools.migrations.lint")
-    for which, script in (("up", draft.up_sql()), ("down", draft.down_sql())):
-        if not script.strip():
-            continue
-        report = lint.lint_sql(script, dialect, server_version=version, filename=f"{draft.name}.{which}.sql")
-        problems = [f"{f.rule} ({f.severity}) line {f.line}: {f.reason}" for f in report.findings
-                    if f.severity in ("warning", "error")]
-        assert report.clean, f"{which} of {draft.intent} does not lint clean:\n" + "\n".join(problems)
+def assert_lints_clean(draft: MigrationDraft) -> None:
+    try:
+        from dbsage.tools.migrations.lint import lint_sql  # noqa: F401 — 13a's linter
+    except ImportError:
+        pytest.skip("the migration linter (tools/migrations/lint) is not there yet")
+    from dbsage.tools.migrations.draft.verdict import lint_verdict
+
+    verdict = lint_verdict(draft)
+    problems = [f"{f['script']} {f['rule']} ({f['severity']}) line {f['line']}: {f['reason']}"
+                for f in verdict["findings"] if f["severity"] in ("warning", "error")]
+    assert verdict["clean"], f"{draft.intent} does not lint clean:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("case", list(PG_CASES))
@@ -199,13 +201,13 @@ def test_postgres_drafts_lint_clean(case: str, version: str) -> None:
     """Drafts from options alone (no --db) for the server version given."""
     request = dict(PG_CASES[case])
     draft = draft_migration(DraftRequest(**request), dialect="postgres", server_version=version)
-    assert_lints_clean(draft, "postgres", int(version))
+    assert_lints_clean(draft)
 
 
 @pytest.mark.parametrize("case", list(PG_CASES))
 def test_live_postgres_drafts_lint_clean(case: str, make_pg_db: Callable[..., str]) -> None:
     dsn = make_pg_db(PG_SETUP)
-    assert_lints_clean(draft_live(dsn, PG_CASES[case]), "postgres", 15)
+    assert_lints_clean(draft_live(dsn, PG_CASES[case]))
 
 
 # -- MariaDB ---------------------------------------------------------------------------------------------------------
@@ -287,6 +289,4 @@ def test_mariadb_up_then_down_restores_the_schema(case: str, make_mysql_db: Call
 def test_mariadb_drafts_lint_clean(case: str, make_mysql_db: Callable[..., str]) -> None:
     """add-check is left out on purpose: MySQL/MariaDB can only add a CHECK with a table copy, and the draft says so
     (the linter is right to flag it)."""
-    draft = draft_live(make_mysql_db(MYSQL_SETUP), MYSQL_CASES[case])
-    major, minor, patch = (list(draft.server.number) + [0, 0])[:3]
-    assert_lints_clean(draft, "mysql", major * 10000 + minor * 100 + patch)
+    assert_lints_clean(draft_live(make_mysql_db(MYSQL_SETUP), MYSQL_CASES[case]))
