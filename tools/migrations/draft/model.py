@@ -168,3 +168,17 @@ def statement_text(step: Step, engine: DraftEngine) -> str:
 
 def comment_lines(text: str, prefix: str = "-- ") -> str:
     return "\n".join(f"{prefix}{line}".rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def split_script(script: str, engine: DraftEngine) -> list[str]:
+    """A plain SQL script's statements (comments and BEGIN/COMMIT dropped): pglast's splitter for PostgreSQL,
+    sqlglot's tokens for MySQL — never a split on every ';', which would cut a DO block or a string."""
+    if engine == "postgres":
+        from pglast import split
+
+        parts = [part.strip() for part in split(script, with_parser=False)]
+    else:
+        import sqlglot
+
+        parts = [expression.sql(dialect="mysql") for expression in sqlglot.parse(script, read="mysql") if expression]
+    return [p for p in parts if p and p.rstrip(";").strip().upper() not in ("BEGIN", "COMMIT")]
