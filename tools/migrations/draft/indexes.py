@@ -38,7 +38,18 @@ def add_index(ctx: DraftContext) -> MigrationDraft:
         up = [concurrent_index(ctx, name, columns, unique, where)]
         down = [drop_index_concurrently(ctx, name)]
     kind = "unique index" if unique else "index"
-    return ctx.make(f"Add {kind} {name} on {ctx.request.table} ({', '.join(columns)})", up, down)
+    return ctx.make(f"Add {kind} {name} on {ctx.request.table} ({', '.join(columns)})", up, down,
+                    notes=_covered_by(ctx, columns))
+
+
+def _covered_by(ctx: DraftContext, columns: list[str]) -> list[str]:
+    """Existing indexes that already lead with these columns: the new one may only cost writes and space."""
+    if ctx.table is None:
+        return []
+    wanted = [c.lower() for c in columns]
+    return [f"{index.name} already starts with ({', '.join(index.columns[: len(wanted)])}): check that the new "
+            "index is needed (dbsage advise weighs it against the workload)."
+            for index in ctx.table.indexes if [c.lower() for c in index.columns[: len(wanted)]] == wanted]
 
 
 def add_unique(ctx: DraftContext) -> MigrationDraft:
