@@ -81,8 +81,9 @@ def postgres_cluster(preload: str = "pg_stat_statements,pg_qualstats") -> Iterat
 
 
 @contextlib.contextmanager
-def mariadb_server() -> Iterator[str]:
-    """Yield a DSN to a fresh MariaDB server with performance_schema ON; stop and remove it afterwards."""
+def mariadb_server(performance_schema: bool = True) -> Iterator[str]:
+    """Yield a DSN to a fresh MariaDB server (performance_schema ON unless told otherwise); stop and remove it
+    afterwards."""
     mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
     install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
     if not os.path.exists(mariadbd) or install is None:
@@ -101,7 +102,8 @@ def mariadb_server() -> Iterator[str]:
     subprocess.run([install, "--no-defaults", f"--datadir={data}", *user_args,
                     "--auth-root-authentication-method=normal", "--skip-test-db"], check=True, capture_output=True)
     command = [mariadbd, "--no-defaults", f"--datadir={data}", f"--port={port}", f"--socket={sock}",
-               "--bind-address=127.0.0.1", "--performance-schema=ON", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
+               "--bind-address=127.0.0.1", f"--performance-schema={'ON' if performance_schema else 'OFF'}",
+               "--skip-log-bin", "--innodb-buffer-pool-size=64M",
                "--innodb-flush-log-at-trx-commit=0", f"--pid-file={data / 'mysqld.pid'}", f"--tmpdir={tmp}", *user_args]
     with _server_process(command, root, "MariaDB", ready=sock.exists):
         yield f"mysql://root@127.0.0.1:{port}/mysql"
