@@ -1,0 +1,1 @@
+ALTER TABLE customers RENAME COLUMN name TO full_name;

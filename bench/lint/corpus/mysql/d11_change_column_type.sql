@@ -1,0 +1,1 @@
+ALTER TABLE orders CHANGE COLUMN total total DECIMAL(14,2) NOT NULL;

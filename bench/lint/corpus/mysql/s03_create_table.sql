@@ -1,0 +1,8 @@
+CREATE TABLE invoices (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    order_id BIGINT UNSIGNED NOT NULL,
+    total DECIMAL(12,2) NOT NULL,
+    issued_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (id),
+    KEY idx_invoices_order (order_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

@@ -1,0 +1,1 @@
+ALTER TABLE orders RENAME INDEX idx_a TO idx_orders_status;

@@ -1,0 +1,1 @@
+CREATE INDEX idx_customers_email ON customers (email) ALGORITHM=INPLACE LOCK=NONE;

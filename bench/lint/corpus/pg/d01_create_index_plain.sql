@@ -1,0 +1,2 @@
+-- speed up the customer page
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);

@@ -1,0 +1,4 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE orders
+    ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers (id);

@@ -1,0 +1,2 @@
+SET lock_timeout TO '2s';
+ALTER TABLE customers ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid();

@@ -1,0 +1,3 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE audit_log ADD PRIMARY KEY (id);

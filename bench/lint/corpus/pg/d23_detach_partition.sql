@@ -1,0 +1,3 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE measurements DETACH PARTITION measurements_2023;

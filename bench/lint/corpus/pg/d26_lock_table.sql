@@ -1,0 +1,4 @@
+BEGIN;
+LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
+UPDATE orders SET status = 'open' WHERE status IS NULL;
+COMMIT;

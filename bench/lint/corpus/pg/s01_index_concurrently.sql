@@ -1,0 +1,2 @@
+-- build without blocking writes; run outside a transaction block
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);

@@ -1,0 +1,4 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount >= 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;

@@ -1,0 +1,3 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE customers ALTER COLUMN name TYPE varchar(200);

@@ -1,0 +1,2 @@
+GRANT SELECT ON orders, customers TO reporting;
+REVOKE INSERT ON audit_log FROM app_user;

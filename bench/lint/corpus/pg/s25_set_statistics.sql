@@ -1,0 +1,4 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE orders ALTER COLUMN customer_id SET STATISTICS 500;
+ANALYZE orders;

@@ -1,0 +1,3 @@
+SET lock_timeout = '3s';
+
+ALTER TABLE tags ALTER COLUMN name SET NOT NULL;
