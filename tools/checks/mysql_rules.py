@@ -215,7 +215,7 @@ def unused_indexes(facts: Facts, limits: Thresholds) -> list[Finding]:
         return []
     uptime = _num(status(facts).get("uptime"))
     min_uptime = getattr(limits, "min_uptime_s", MySQLThresholds().min_uptime_s)
-    reads = {(u["schema"], u["table"], u["name"]): int(u["reads"] or 0) for u in usage}
+    reads = {(u["schema"], u["table"], u["name"]): int(u["read_count"] or 0) for u in usage}
     already = {(d["schema"], d["table"], d["name"]) for d, _k, _w in overlapping_indexes(facts)}
     by_table: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for index in facts.get("indexes", []):

@@ -10,5 +10,8 @@ SELECT d.SCHEMA_NAME AS `schema`, d.DIGEST AS digest, LEFT(d.DIGEST_TEXT, 2000) 
 FROM performance_schema.events_statements_summary_by_digest d
 WHERE d.DIGEST_TEXT IS NOT NULL
   AND (d.SCHEMA_NAME IS NULL OR d.SCHEMA_NAME NOT IN ('performance_schema', 'information_schema', 'mysql', 'sys'))
+  -- session housekeeping and catalog reads (dbsage's own among them) are not the application's load
+  AND d.DIGEST_TEXT NOT REGEXP '^(SET|SHOW|START TRANSACTION|ROLLBACK|COMMIT|EXPLAIN|ANALYZE|DO|SELECT (@@|VERSION|DATABASE))'
+  AND d.DIGEST_TEXT NOT LIKE '%%information_schema%%' AND d.DIGEST_TEXT NOT LIKE '%%performance_schema%%'
 ORDER BY {order} DESC
 LIMIT %(limit)s
