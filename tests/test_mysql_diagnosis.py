@@ -5,6 +5,7 @@ throwaway server the suite starts with performance_schema ON, and on a second on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import mysql_admin_connection, with_database
@@ -14,6 +15,7 @@ from dbsage.tools.demo.mysql_problems import MYSQL_PROBLEMS
 from dbsage.tools.demo.scale import parse_scale
 from dbsage.tools.engines.base import SessionLimits
 from dbsage.tools.engines.mysql import MySQLEngine
+from dbsage.tools.engines.mysql_next.advise import advise, load_workload_files
 from dbsage.tools.engines.mysql_next.checks import run_checks
 from dbsage.tools.engines.mysql_next.demo import MySQLDemoLoader, mysql_workload
 from dbsage.tools.engines.mysql_next.explain import explain_statement
@@ -187,3 +189,53 @@ def test_every_planted_problem_is_listed_with_a_fix() -> None:
     assert {p.id for p in MYSQL_PROBLEMS} >= {"missing_primary_key", "duplicate_index", "unused_index",
                                               "slow_query_composite_index", "collation_mismatch"}
     assert all(p.query is None or p.query in QUERIES for p in MYSQL_PROBLEMS)
+
+
+# -- advise --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workload_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("workload") / "app.sql"
+    path.write_text(";\n".join(QUERIES.values()) + ";\n", encoding="utf-8")
+    return path
+
+
+def test_advise_without_scratch_is_heuristic_and_proposes_the_composite(engine: MySQLEngine,
+                                                                        workload_file: Path) -> None:
+    advice = advise(engine, load_workload_files(workload_file))
+    assert not advice.verified and advice.method == "heuristic (unverified)"
+    assert any("--scratch" in n for n in advice.notes)
+    created = {r.create_sql for r in advice.recommendations}
+    assert ("ALTER TABLE `dbsage_demo`.`orders` ADD INDEX `orders_status_created_at_idx` (`status`, `created_at`), "
+            "ALGORITHM=INPLACE, LOCK=NONE;") in created
+
+
+def test_advise_with_scratch_keeps_what_the_optimizer_uses(mysql_admin_dsn: str, engine: MySQLEngine,
+                                                           workload_file: Path) -> None:
+    conn = mysql_admin_connection(mysql_admin_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE DATABASE IF NOT EXISTS advise_scratch")
+    finally:
+        conn.close()
+    scratch = with_database(mysql_admin_dsn, "advise_scratch")
+    advice = advise(engine, load_workload_files(workload_file), scratch=scratch)
+    assert advice.verified and advice.method == "scratch copy"
+    by_name = {r.index.name: r for r in advice.recommendations}
+    composite = by_name["orders_status_created_at_idx"]
+    assert composite.rows_after is not None and composite.rows_before is not None
+    assert composite.rows_after < composite.rows_before / 10  # a full scan of orders becomes a range read
+    stale = next(c for c in advice.statements if c.statement_id in composite.helps)
+    assert stale.keys_before == [] and "orders_status_created_at_idx" in stale.keys_after
+    for rec in advice.recommendations:  # every kept index is used by a statement it improves
+        assert any(rec.index.name in c.keys_after and c.improved for c in advice.statements)
+    # the target was only read: the candidates exist on the scratch alone
+    indexes = {r["name"] for r in engine.catalog_query(
+        "SELECT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'dbsage_demo'")}
+    assert "orders_status_created_at_idx" not in indexes
+
+
+def test_advise_refuses_the_target_as_its_own_scratch(engine: MySQLEngine, demo_dsn: str,
+                                                      workload_file: Path) -> None:
+    with pytest.raises(UsageError, match="target itself"):
+        advise(engine, load_workload_files(workload_file), scratch=demo_dsn)
