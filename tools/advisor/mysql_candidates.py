@@ -183,7 +183,7 @@ def bind_placeholders(sql: str, sample: Callable[[str | None, str], object | Non
     return tree.sql(dialect="mysql")
 
 
-def _value_for(placeholder: exp.Expression, sample: Callable[[str | None, str], object | None]) -> exp.Expression:
+def _value_for(placeholder: exp.Expr, sample: Callable[[str | None, str], object | None]) -> exp.Expr:
     parent = placeholder.parent
     if isinstance(parent, exp.Limit):
         return exp.Literal.number(20)

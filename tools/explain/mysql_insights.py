@@ -85,7 +85,7 @@ def _insight(node: MySQLNode | None, **fields: object) -> Insight:
     return Insight(node_id=node.id if node else None, node=node.label if node else None, **fields)
 
 
-def _parse(text: str | None) -> exp.Expression | None:
+def _parse(text: str | None) -> exp.Expr | None:
     if not text:
         return None
     try:
@@ -366,7 +366,7 @@ def composite_first_column(node: MySQLNode, ctx: MySQLExplainContext) -> Insight
     )
 
 
-def sort_or_temporary(node: MySQLNode, ctx: MySQLExplainContext, sql_tree: exp.Expression | None) -> Insight | None:
+def sort_or_temporary(node: MySQLNode, ctx: MySQLExplainContext, sql_tree: exp.Expr | None) -> Insight | None:
     if node.kind not in ("filesort", "temporary_table", "ordering", "grouping", "duplicates_removal"):
         return None
     if not (node.using_filesort or node.using_temporary):
@@ -398,7 +398,7 @@ def sort_or_temporary(node: MySQLNode, ctx: MySQLExplainContext, sql_tree: exp.E
     )
 
 
-def _order_columns(tree: exp.Expression | None, grouping: bool) -> list[str]:
+def _order_columns(tree: exp.Expr | None, grouping: bool) -> list[str]:
     if tree is None:
         return []
     clause = tree.args.get("group") if grouping else None
@@ -416,7 +416,7 @@ def _order_columns(tree: exp.Expression | None, grouping: bool) -> list[str]:
 # -- rules over the statement text -------------------------------------------------------------------------------
 
 
-def count_existence(tree: exp.Expression | None, root: MySQLNode) -> Insight | None:
+def count_existence(tree: exp.Expr | None, root: MySQLNode) -> Insight | None:
     if tree is None:
         return None
     for cmp in tree.find_all(exp.GT, exp.GTE, exp.NEQ):
@@ -434,7 +434,7 @@ def count_existence(tree: exp.Expression | None, root: MySQLNode) -> Insight | N
     return None
 
 
-def offset_pagination(tree: exp.Expression | None, root: MySQLNode) -> Insight | None:
+def offset_pagination(tree: exp.Expr | None, root: MySQLNode) -> Insight | None:
     offset = tree.args.get("offset") if tree is not None else None
     if offset is None:
         return None
@@ -470,14 +470,14 @@ def _round(value: float | None) -> int | None:
 TABLE_RULES = [unusable_index, full_scan, examined_vs_returned, join_buffer, composite_first_column]
 
 
-def parse_statement(sql: str) -> exp.Expression | None:
+def parse_statement(sql: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(sql, read="mysql")
     except SqlglotError:
         return None
 
 
-def aliases_of(tree: exp.Expression | None) -> dict[str, str]:
+def aliases_of(tree: exp.Expr | None) -> dict[str, str]:
     """alias → table name for every table the statement names (the plan shows aliases)."""
     if tree is None:
         return {}

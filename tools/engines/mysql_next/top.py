@@ -95,8 +95,7 @@ def top_statements(engine: MySQLEngine, sort: str = "total", limit: int = 20) ->
                                 enabling_steps(facts, mariadb))
     rows = engine.catalog_query(sql("top_statements").format(order=ORDER_BY[sort]), {"limit": limit})
     total = sum(float(r["total_ms"] or 0) for r in rows) or 1.0
-    report = DigestReport(sort=sort, limit=limit,  # type: ignore[arg-type]  # sort was checked against ORDER_BY
-                          statements=[_statement(r, total) for r in rows])
+    report = DigestReport(sort=sort, limit=limit, statements=[_statement(r, total) for r in rows])
     if not rows:
         report.notes.append("no statement digests yet: the server has run nothing since it started, or the "
                             "statements_digest consumer is off (dbsage doctor says which)")
