@@ -119,3 +119,22 @@ def test_not_a_plan_is_a_clear_error() -> None:
 
     with pytest.raises(DatabaseError, match="no plan"):
         parse_document({"Plan": {}})
+
+
+def test_mysql8_explain_analyze_tree_fills_measured_rows() -> None:
+    # MySQL 8.0.18+ EXPLAIN ANALYZE prints a tree (no JSON); this text is written in its documented layout.
+    from dbsage.tools.engines.mysql_next.explain import merge_tree_analyze
+
+    tree = (
+        "-> Limit: 100 row(s)  (cost=10153 rows=100) (actual time=41.2..41.3 rows=100 loops=1)\n"
+        "    -> Sort: orders.created_at, limit input to 100 row(s) per chunk  (cost=10153 rows=99981) "
+        "(actual time=41.2..41.2 rows=100 loops=1)\n"
+        "        -> Filter: ((orders.`status` = 'pending') and (orders.created_at < TIMESTAMP'2026-11-01 00:00:00'))"
+        "  (cost=10153 rows=1110) (actual time=0.09..39.8 rows=2107 loops=1)\n"
+        "            -> Table scan on orders  (cost=10153 rows=99981) (actual time=0.05..30.1 rows=100000 loops=1)\n"
+    )
+    root = parse_document(PLANS["stale_pending_orders"]["explain"])
+    merge_tree_analyze(root, tree)
+    table = next(n for n in root.walk() if n.kind == "table")
+    assert (table.r_rows, table.r_loops, table.r_time_ms) == (100000.0, 1.0, 30.1)
+    assert to_plan(root).analyzed
