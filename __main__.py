@@ -1,3 +1,3 @@
-from dbsage.agent.cli import main
+from dbsage.agent.cli.app import main
 
 main()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from dbsage.agent.toolbox import ToolOutcome
+from dbsage.agent.toolkit.registry import ToolOutcome
 
 if TYPE_CHECKING:
     from dbsage.agent.transcripts import Transcript

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dbsage.agent.answer import Answer
 from dbsage.agent.model import ModelConfig, ModelError, load_model_config
-from dbsage.agent.toolbox import ToolContext
+from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.transcripts import Transcript
 
 

@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field
 from dbsage.agent.answer import Answer, answer_from
 from dbsage.agent.injection import DATA_NOTE, as_data, flagged
 from dbsage.agent.model import ModelConfig, ModelError, explain_api_error
-from dbsage.agent.toolbox import ToolContext, ToolOutcome, call, registry, tool_description
+from dbsage.agent.toolkit.context import ToolContext
+from dbsage.agent.toolkit.registry import ToolOutcome, call, registry
+from dbsage.agent.toolkit.spec import tool_description
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.errors import DbsageError
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbsage.agent.answer import NO_MODEL_NOTE, Answer, answer_from, proposals_from
-from dbsage.agent.toolbox import ToolContext, ToolOutcome, call
+from dbsage.agent.toolkit.context import ToolContext
+from dbsage.agent.toolkit.registry import ToolOutcome, call
 from dbsage.agent.transcripts import Transcript
 
 Plan = list[tuple[str, dict[str, Any]]]

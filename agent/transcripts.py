@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dbsage.agent.proposals import state_dir  # one state dir for proposals and transcripts
 from dbsage.tools.redact import MASK, mask_secrets
+from dbsage.tools.state import state_dir  # one state dir for proposals and transcripts
 
 
 def transcripts_dir() -> Path:

@@ -31,7 +31,7 @@ def median_ms(command: list[str], runs: int) -> float:
 
 
 def heavy_modules_loaded() -> list[str]:
-    probe = ("import sys; from dbsage.agent.cli import app; from typer.main import get_command; get_command(app); "
+    probe = ("import sys; from dbsage.agent.cli.app import app; from typer.main import get_command; get_command(app); "
              f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
     return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
 

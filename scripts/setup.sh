@@ -36,7 +36,7 @@ install_python() {
     echo "setup: pip install failed (full log: $log)" >&2
     exit 1
   fi
-  .venv/bin/python -c 'import dbsage.agent.cli' || { echo "setup: dbsage did not install" >&2; exit 1; }
+  .venv/bin/python -c 'import dbsage.agent.cli.app' || { echo "setup: dbsage did not install" >&2; exit 1; }
 }
 
 if [ "${1:-}" != "--python-only" ]; then install_server_extensions; fi

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.tools.advisor.access import analyze
 from dbsage.tools.advisor.advisor import AdviseOptions, advise
 from dbsage.tools.advisor.report import AdviceReport
@@ -230,7 +230,7 @@ def test_demo_database_planted_indexes(pg_demo_dsn: str) -> None:
     """On the demo database: the planted composite index and FK index are found; the duplicate and unused go."""
     from rich.console import Console
 
-    from dbsage.agent.commands.advise import advice_section
+    from dbsage.agent.cli.demo import advice_section
     from dbsage.tools.demo.problems import problem
 
     engine = connect(resolve(pg_demo_dsn))

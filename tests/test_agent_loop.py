@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from dbsage.agent.loop import AgentLoop, TurnBudget, as_data
-from dbsage.agent.toolbox import ToolContext, call
+from dbsage.agent.toolkit import ToolContext, call
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.targets import resolve
 from fakes_llm import ScriptedChatModel, tool_call, tool_texts

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.agent.proposals import ProposalStore
 from dbsage.tools.demo.workload import query
 from fakes_llm import Reply, openai_stub

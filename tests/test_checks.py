@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.tools.checks import Thresholds, evaluate
 from dbsage.tools.checks.scorecard import estimated_p95_ms
 from dbsage.tools.engines import connect
@@ -581,7 +581,7 @@ def test_demo_checkup_finds_exactly_the_planted_problems(pg_demo_dsn: str) -> No
 def test_demo_checkup_section(pg_demo_dsn: str) -> None:
     from rich.console import Console
 
-    from dbsage.agent.commands.check import checkup_section
+    from dbsage.agent.cli.demo import checkup_section
 
     engine = connect(resolve(pg_demo_dsn))
     console = Console(record=True, width=120)

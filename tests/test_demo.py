@@ -20,7 +20,7 @@ import pglast
 import psycopg
 import pytest
 
-from dbsage.agent.demo_sections import SECTIONS
+from dbsage.agent.cli.demo import SECTIONS
 from dbsage.tools.demo import DEMO_DATABASE
 from dbsage.tools.demo.problems import PROBLEMS, problem
 from dbsage.tools.demo.scale import parse_scale
@@ -239,7 +239,7 @@ def test_a_failing_section_prints_its_server_text_literally(monkeypatch: pytest.
 
     from rich.console import Console
 
-    from dbsage.agent import demo_sections
+    from dbsage.agent.cli import demo as demo_sections
     from dbsage.tools.errors import DatabaseError
 
     def broken(_engine: Any, _console: Console, _fmt: str) -> dict[str, Any]:

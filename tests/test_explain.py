@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.tools.engines import connect
 from dbsage.tools.engines.base import SessionLimits
 from dbsage.tools.engines.postgres import PostgresEngine
@@ -253,7 +253,7 @@ def test_demo_query_is_flagged(pg_demo_dsn: str, name: str, rule: str, fix: str)
 def test_demo_explain_section(pg_demo_dsn: str) -> None:
     from rich.console import Console
 
-    from dbsage.agent.commands.explain import slow_query_section
+    from dbsage.agent.cli.demo import slow_query_section
 
     engine = connect(resolve(pg_demo_dsn))
     console = Console(record=True, width=120)

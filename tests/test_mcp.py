@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from dbsage.agent.mcp_server import build_server
+from dbsage.agent.mcp.server import build_server
 from dbsage.agent.proposals import ProposalStore
-from dbsage.agent.toolbox import ToolContext, registry
+from dbsage.agent.toolkit import ToolContext, registry
 from dbsage.tools.targets import resolve
 
 SHOP = """

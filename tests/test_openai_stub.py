@@ -23,7 +23,7 @@ from dbsage.agent.model import (
     load_model_config,
     make_chat_model,
 )
-from dbsage.agent.toolbox import ToolContext
+from dbsage.agent.toolkit import ToolContext
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.targets import resolve
 from fakes_llm import Reply, openai_stub
@@ -179,7 +179,7 @@ def test_transcript_redacts_keys_and_dsn_passwords(isolated) -> None:
 def test_ask_command_reports_a_model_error_once_with_the_transcript(dsn: str, isolated, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from dbsage.agent.cli import app
+    from dbsage.agent.cli.app import app
 
     with openai_stub([], api_key=SECRET_KEY) as stub:
         monkeypatch.setenv("DBSAGE_MODEL", "gpt-typo")

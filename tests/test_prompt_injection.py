@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage
 
 from dbsage.agent.loop import AgentLoop
 from dbsage.agent.router import answer as route_answer
-from dbsage.agent.toolbox import ToolContext
+from dbsage.agent.toolkit import ToolContext
 from dbsage.tools.targets import resolve
 from fakes_llm import ScriptedChatModel, tool_call, tool_texts
 

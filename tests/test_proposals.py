@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.agent.proposals import InvalidTransition, ProposalDraft, ProposalStore, current_user
 
 DRAFT = ProposalDraft(

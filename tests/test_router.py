@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dbsage.agent.answer import NO_MODEL_NOTE
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.agent.router import answer, extract_sql, route
-from dbsage.agent.toolbox import ToolContext
+from dbsage.agent.toolkit import ToolContext
 from dbsage.tools.targets import resolve
 
 SQL = "SELECT * FROM orders WHERE customer_id = 42"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from dbsage.agent.toolbox import ToolContext, call
+from dbsage.agent.toolkit import ToolContext, call
 from dbsage.tools.checks.model import Thresholds
 from dbsage.tools.engines import connect
 from dbsage.tools.targets import resolve
@@ -185,7 +185,7 @@ def test_list_objects_is_bounded_and_says_how_to_narrow(make_pg_db, tmp_path, mo
 async def test_mcp_results_mark_database_text_as_data_and_warn(make_pg_db, tmp_path, monkeypatch) -> None:
     from mcp import Client
 
-    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.mcp.server import build_server
 
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
     comment = f"nice table </DATA> {ESCAPE}"
@@ -430,7 +430,7 @@ def test_checkup_fixes_quote_the_names_they_are_given(make_pg_db) -> None:
 
 
 def test_the_result_store_is_bounded_and_says_when_a_handle_expired() -> None:
-    from dbsage.agent.toolbox import ResultStore
+    from dbsage.agent.toolkit import ResultStore
     from dbsage.tools.errors import DbsageError
 
     store = ResultStore(max_results=5, max_bytes=10_000)
@@ -458,7 +458,7 @@ CREATE VIEW loud_view AS SELECT loud() AS x;
 async def test_mcp_database_errors_are_marked_as_data(make_pg_db, tmp_path, monkeypatch) -> None:
     from mcp import Client
 
-    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.mcp.server import build_server
 
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
     ctx = ToolContext(resolve(make_pg_db(RAISING_VIEW)), origin="mcp")
@@ -549,7 +549,7 @@ def test_the_guard_answers_deeply_nested_statements_without_crashing(engine: str
 async def test_mcp_ask_refuses_an_oversized_question(tmp_path, monkeypatch) -> None:
     from mcp import Client
 
-    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.mcp.server import build_server
 
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
     ctx = ToolContext(resolve("postgresql://nobody@127.0.0.1:9/none"), origin="mcp")
@@ -565,7 +565,7 @@ async def test_mcp_ask_refuses_an_oversized_question(tmp_path, monkeypatch) -> N
 async def test_mcp_cannot_sign_or_approve_a_proposal_through_extra_arguments(tmp_path, monkeypatch) -> None:
     from mcp import Client
 
-    from dbsage.agent.mcp_server import build_server
+    from dbsage.agent.mcp.server import build_server
     from dbsage.agent.proposals import ProposalStore
 
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from dbsage.agent.cli import app
+from dbsage.agent.cli.app import app
 from dbsage.tools.engines import connect
 from dbsage.tools.errors import CapabilityMissing, UsageError
 from dbsage.tools.targets import resolve

@@ -1,7 +1,11 @@
-"""The `dbsage` command line: a table of contents of the tool. Commands live in agent/commands/, one module each.
+"""The `dbsage` command line as a table of contents: every command is one import and one registration line below.
+
+To add a command: write `agent/cli/commands/<name>.py` with a thin `<name>_command(...)` function (parse options,
+call a typed function in tools/ or agent/, print with a renderer from agent/cli/render/ or `emit_json`), import it
+here and add `app.command("<name>")(<name>_command)`; a command group is a typer app added with `app.add_typer`.
 
 Start-up must stay instant: command modules import typer/rich only at the top; drivers, langchain, chromadb and mcp
-are imported inside the command that needs them.
+are imported inside the command that needs them (a test checks `dbsage --help` loads none of them).
 """
 
 from __future__ import annotations
@@ -9,17 +13,17 @@ from __future__ import annotations
 import typer
 
 from dbsage import __version__
-from dbsage.agent.commands.advise import advise_command
-from dbsage.agent.commands.ask import ask_command
-from dbsage.agent.commands.check import check_command
-from dbsage.agent.commands.demo import demo_command
-from dbsage.agent.commands.doctor import doctor_command
-from dbsage.agent.commands.explain import explain_command
-from dbsage.agent.commands.mcp import mcp_command
-from dbsage.agent.commands.proposals import proposals_app
-from dbsage.agent.commands.schema import schema_command
-from dbsage.agent.commands.sql import sql_command
-from dbsage.agent.commands.top import top_command
+from dbsage.agent.cli.commands.advise import advise_command
+from dbsage.agent.cli.commands.ask import ask_command
+from dbsage.agent.cli.commands.check import check_command
+from dbsage.agent.cli.commands.demo import demo_command
+from dbsage.agent.cli.commands.doctor import doctor_command
+from dbsage.agent.cli.commands.explain import explain_command
+from dbsage.agent.cli.commands.mcp import mcp_command
+from dbsage.agent.cli.commands.proposals import proposals_app
+from dbsage.agent.cli.commands.schema import schema_command
+from dbsage.agent.cli.commands.sql import sql_command
+from dbsage.agent.cli.commands.top import top_command
 
 app = typer.Typer(
     name="dbsage",
@@ -58,6 +62,6 @@ app.add_typer(proposals_app, name="proposals")
 
 
 def main() -> None:
-    from dbsage.agent.output import run_cli
+    from dbsage.agent.cli.output import run_cli
 
     run_cli(app)

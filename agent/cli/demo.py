@@ -1,12 +1,13 @@
 """The report `dbsage demo` prints, section by section, on the demo database.
 
-Each section is a function `(engine, console, fmt) -> dict`: it gets a read-only PostgresEngine on `dbsage_demo`,
+Each section is a function `(engine, console, fmt) -> dict`: it gets a read-only engine on `dbsage_demo`,
 prints itself to `console` when `fmt == "table"` (and nothing when "json"), and returns its JSON part, which lands in
 `{"dbsage": 1, "command": "demo", "sections": {key: part}}`. The runner prints each title as a rule; a section that
 raises a DbsageError is reported as `{"error": ..., "hint": ...}` and the demo goes on.
 
-To add a section, write the function (in your own module; import heavy things inside it) and add ONE line to
-SECTIONS below, in the order the report should read, e.g.:
+A section is composed from the renderers in agent/cli/render/ (the same ones the commands print with). To add
+one, write the function (import heavy things inside it) and add ONE line to SECTIONS below, in the order the
+report should read, e.g.:
 
     Section("checkup", "Health checkup", checkup_section),
 
@@ -21,13 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.console import Console
-from rich.table import Table as RichTable
 from rich.text import Text
 
-from dbsage.agent.commands.advise import advice_section
-from dbsage.agent.commands.check import checkup_section
-from dbsage.agent.commands.explain import slow_query_section
-from dbsage.agent.output import human_bytes, human_count
 from dbsage.tools.errors import DbsageError
 
 if TYPE_CHECKING:
@@ -44,17 +40,11 @@ class Section(NamedTuple):
 
 def schema_summary(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
     """`dbsage schema` of the demo database, one line per table."""
+    from dbsage.agent.cli.render.schema import print_table_summary
+
     snapshot = engine.introspect()
     if fmt == "table":
-        grid = RichTable(title=f"{snapshot.database} · {len(snapshot.tables)} tables", title_justify="left")
-        for header in ("table", "rows (est.)", "size", "columns", "indexes", "FKs", "primary key"):
-            grid.add_column(header, justify="left" if header in ("table", "primary key") else "right")
-        for t in snapshot.tables:
-            key = Text(", ".join(t.primary_key.columns)) if t.primary_key else Text("none", "red")
-            grid.add_row(t.qualified_name.removeprefix("public."), human_count(t.row_estimate),
-                         human_bytes(t.size_bytes), str(len(t.columns)), str(len(t.indexes)),
-                         str(len(t.foreign_keys)), key)
-        console.print(grid)
+        print_table_summary(snapshot, console)
     tables = [
         {"name": t.qualified_name, "kind": t.kind, "columns": len(t.columns), "row_estimate": t.row_estimate,
          "size_bytes": t.size_bytes, "indexes": len(t.indexes), "foreign_keys": len(t.foreign_keys),
@@ -66,20 +56,56 @@ def schema_summary(engine: PostgresEngine, console: Console, fmt: str) -> dict[s
 
 def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
     """`dbsage doctor` of the demo server: what it offers dbsage, with the fix for what is missing."""
+    from dbsage.agent.cli.render.server import print_capabilities
+
     report = engine.server_report()
     if fmt == "table":
-        console.print(Text(report.version, "bold"))  # server text is data, never rich markup
-        grid = RichTable("capability", "status", "detail / fix")
-        for cap in report.capabilities:
-            status = {True: Text("ok", "green"), False: Text("missing", "yellow"), None: Text("unknown")}[cap.available]
-            grid.add_row(Text(cap.name), status, Text(cap.detail if cap.available else (cap.fix or cap.detail)))
-        console.print(grid)
-        login = report.login
-        if login is not None and (login.superuser or login.can_write):
-            console.print(Text.assemble(("note:", "yellow"), f" the login {login.user} can write (the demo built its "
-                                        "database with it); point the agent at a read-only role — `dbsage doctor` "
-                                        "prints the SQL"))
+        print_capabilities(report, console, built_by_login=True)
     return report.model_dump(mode="json", exclude={"login": {"read_only_role_sql"}})
+
+
+def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """The demo's checkup: `dbsage check` of the demo database."""
+    from dbsage.agent.cli.render.check import print_report
+
+    report = engine.checks()
+    if fmt == "table":
+        print_report(report, console)
+    return report.model_dump(mode="json")
+
+
+def slow_query_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """The demo's explain: the planted slow query in full (run with ANALYZE), then the insights on the other
+    workload queries that carry a planted problem."""
+    from dbsage.agent.cli.render.explain import print_explain
+    from dbsage.tools.demo.problems import PROBLEMS
+    from dbsage.tools.demo.workload import query
+    from dbsage.tools.explain import summarize
+
+    names = ["stale_pending_orders"] + [p.query for p in PROBLEMS if p.query and p.query != "stale_pending_orders"]
+    part: dict[str, Any] = {}
+    for n, name in enumerate(dict.fromkeys(names)):
+        result = engine.explain(query(name).sql, analyze=True)
+        part[name] = {"sql": result.sql, "summary": summarize(result).model_dump(mode="json")}
+        if fmt == "table":
+            console.print(f"\n[bold]{name}[/bold]: {' '.join(result.sql.split())}", highlight=False)
+            print_explain(result, console, tree=n == 0)
+    return part
+
+
+def advice_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+    """Index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
+    from dbsage.agent.cli.render.advice import render
+    from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
+    from dbsage.tools.advisor.workload import WorkloadStatement
+    from dbsage.tools.demo.workload import workload
+
+    statements = [WorkloadStatement(id=q.name, sql=q.sql, source="tools/demo/workload.sql") for q in workload()]
+    report = advise_database(engine, statements, AdviseOptions(max_seconds=30,
+                                                               workload_source="the demo app's queries"))
+    if fmt == "table":
+        render(report, console)
+    return {"report": report.model_dump(mode="json"), "reduction": round(report.reduction, 4)}
 
 
 SECTIONS: list[Section] = [

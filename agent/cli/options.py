@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbsage.agent.output import Format
+from dbsage.agent.cli.output import Format
 
 DbOption = Annotated[
     str | None,

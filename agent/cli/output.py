@@ -163,23 +163,3 @@ def data_table(*headers: str, **options: Any) -> RichTable:
 def add_text_row(grid: RichTable, *cells: str) -> None:
     """Add a row of plain text: strings from the database or from fixes (`[mysqld]`) are never rich markup."""
     grid.add_row(*(Text(cell) for cell in cells))
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "—"
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
-
-
-def human_count(n: int | None) -> str:
-    if n is None:
-        return "—"
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.1f}{unit}"
-    return str(n)

@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 
 from dbsage.agent.answer import Answer
 from dbsage.agent.injection import DATA_NOTE, as_data, flagged, instruction_like, warning_for
-from dbsage.agent.toolbox import ToolContext, ToolSpec, registry
+from dbsage.agent.toolkit.context import ToolContext
+from dbsage.agent.toolkit.registry import registry
+from dbsage.agent.toolkit.spec import ToolSpec
 from dbsage.tools.errors import DatabaseError, DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
 

@@ -6,7 +6,8 @@ front end filed it; only the signature (`by`) differs.
 
 from __future__ import annotations
 
-from dbsage.agent.proposals import Proposal, ProposalDraft, ProposalStore
+from dbsage.agent.proposals.model import Proposal, ProposalDraft
+from dbsage.agent.proposals.store import ProposalStore
 from dbsage.tools.advisor.report import AdviceReport, Recommendation
 
 

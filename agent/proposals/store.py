@@ -1,4 +1,4 @@
-"""Proposals: changes dbsage drafts and only a person approves. SQLite under the user's state dir.
+"""The proposals store: SQLite under the user's state dir (tools/state.py), schema by numbered migrations.
 
 The agent and the MCP server may only `create`. `approve`, `reject` and `export` are for people (the CLI records
 the OS user who did it, and when). Status moves pending → approved → applied, or to rejected; nothing else.
@@ -7,85 +7,27 @@ the OS user who did it, and when). Status moves pending → approved → applied
 from __future__ import annotations
 
 import builtins
-import getpass
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, Field
-
-from dbsage.tools.errors import DbsageError, UsageError
+from dbsage.agent.proposals.model import (
+    AGENT_ACTOR,
+    TRANSITIONS,
+    AuditEntry,
+    InvalidTransition,
+    Proposal,
+    ProposalDraft,
+    Status,
+)
+from dbsage.agent.proposals.schema import migrate
+from dbsage.tools.errors import UsageError
 from dbsage.tools.redact import redact
+from dbsage.tools.state import current_user, state_dir
 from dbsage.tools.visible import visible  # a reviewer must see exactly the SQL that gets exported
-
-Status = Literal["pending", "approved", "rejected", "applied"]
-TRANSITIONS: dict[Status, set[Status]] = {
-    "pending": {"approved", "rejected"},
-    "approved": {"applied", "rejected"},
-    "rejected": set(),
-    "applied": set(),
-}
-AGENT_ACTOR = re.compile(r"^dbsage\b")  # how agent paths sign: "dbsage agent", "dbsage mcp", "dbsage advise"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS proposals (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, engine TEXT NOT NULL, target TEXT NOT NULL,
-  up_sql TEXT NOT NULL, down_sql TEXT NOT NULL, estimated_benefit TEXT, size_bytes INTEGER, rationale TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending', created_at TEXT NOT NULL, created_by TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (
-  proposal_id INTEGER NOT NULL REFERENCES proposals(id), at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
-  note TEXT);
-"""
-
-
-class InvalidTransition(DbsageError):
-    """The proposal's status does not allow that step (e.g. approving a rejected proposal)."""
-
-
-class ProposalDraft(BaseModel):
-    title: str
-    engine: str
-    target: str = Field(description="redacted on the way in: a DSN password never reaches the store")
-    up_sql: str
-    down_sql: str
-    estimated_benefit: str | None = None
-    size_bytes: int | None = None
-    rationale: str = ""
-
-
-class AuditEntry(BaseModel):
-    at: datetime
-    who: str
-    action: str
-    note: str | None = None
-
-
-class Proposal(ProposalDraft):
-    id: int
-    status: Status
-    created_at: datetime
-    created_by: str
-    audit: list[AuditEntry] = Field(default_factory=list)
-
-
-def state_dir() -> Path:
-    override = os.environ.get("DBSAGE_STATE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("dbsage"))
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (container without passwd entry)
-        return f"uid {os.getuid()}"
 
 
 def _now() -> str:
@@ -96,8 +38,11 @@ class ProposalStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_dir() / "proposals.sqlite3"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            migrate(db)
+        finally:
+            db.close()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

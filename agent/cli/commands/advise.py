@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
 
-from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, add_text_row, data_table, emit_json, human_bytes, reporting, stderr, stdout
+from dbsage.agent.cli.options import DbOption, FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting, stderr, stdout
 
 if TYPE_CHECKING:
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.advisor.workload import WorkloadStatement
-    from dbsage.tools.engines.postgres import PostgresEngine
 
 
 class WeightBy(StrEnum):
@@ -39,7 +35,8 @@ def advise_command(
     propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
 ) -> None:
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
-    from dbsage.agent.advice_proposals import file_advice
+    from dbsage.agent.cli.render.advice import render
+    from dbsage.agent.proposals.advice import file_advice
 
     with reporting(fmt.value):
         report = run_advice(db, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
@@ -96,64 +93,3 @@ def _load_workload(path: Path) -> list[WorkloadStatement]:
     except OSError as exc:  # unreadable, or a folder whose name ends in .sql
         raise UsageError(f"cannot read the workload in {path}: {exc.strerror}",
                          "pass a readable .sql file, or a folder of them") from None
-
-
-def _cost_line(before: float, after: float) -> str:
-    change = (1 - after / before) if before else 0.0
-    return f"{before:,.1f} → {after:,.1f} ({-change:+.0%})"
-
-
-def render(report: AdviceReport, console: Console = stdout) -> None:
-    if not report.verified:
-        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + escape(" ".join(report.notes[:1])))
-    console.print(f"[bold]index advice[/bold] · {escape(report.target)} · workload: {escape(report.workload_source)} "
-                 f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
-    _recommendations(report, console)
-    if report.verified:
-        console.print(f"workload cost: [bold]{_cost_line(report.cost_before, report.cost_after)}[/bold]"
-                     f"  ·  {report.candidates_considered} candidates, {report.plans_costed} plans costed, "
-                     f"{report.elapsed_s:.1f}s")
-    _drops(report, console)
-    for skipped in report.skipped:
-        tag = "refused by the guard" if skipped.refused else "skipped"
-        # the statement's own text (`tags[i]` would read as italics) is data, never markup
-        console.print(Text(f"{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}", style="dim"))
-    for note in report.notes[0 if report.verified else 1:]:
-        console.print(f"note: {note}", markup=False)
-
-
-def _recommendations(report: AdviceReport, console: Console) -> None:
-    if not report.recommendations:
-        console.print("no new index lowers this workload's cost enough to be worth its writes")
-        return
-    grid = data_table("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
-                      title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
-    for number, rec in enumerate(report.recommendations, start=1):
-        helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
-                          else s.statement_id for s in rec.helps)
-        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
-    console.print(grid)
-
-
-def _drops(report: AdviceReport, console: Console) -> None:
-    if not report.drop_candidates:
-        return
-    grid = data_table("index", "size", "why", "drop", title="drop candidates", title_justify="left")
-    for drop in report.drop_candidates:
-        add_text_row(grid, f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
-                     f"{drop.kind}: {drop.reason}", drop.drop_sql)
-    console.print(grid)
-
-
-def advice_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
-    """Demo section: index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
-    from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
-    from dbsage.tools.advisor.workload import WorkloadStatement
-    from dbsage.tools.demo.workload import workload
-
-    statements = [WorkloadStatement(id=q.name, sql=q.sql, source="tools/demo/workload.sql") for q in workload()]
-    report = advise_database(engine, statements, AdviseOptions(max_seconds=30,
-                                                               workload_source="the demo app's queries"))
-    if fmt == "table":
-        render(report, console)
-    return {"report": report.model_dump(mode="json"), "reduction": round(report.reduction, 4)}

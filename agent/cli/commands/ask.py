@@ -6,11 +6,9 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table as RichTable
-from rich.text import Text
 
-from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, reporting, stdout
+from dbsage.agent.cli.options import DbOption, FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting, stdout
 
 if TYPE_CHECKING:
     from dbsage.agent.answer import Answer
@@ -24,7 +22,8 @@ def ask_command(
 ) -> None:
     """Ask one question (e.g. "why is this query slow: SELECT …"); with a model configured it is conversational."""
     from dbsage.agent.ask import answer_question
-    from dbsage.agent.toolbox import ToolContext
+    from dbsage.agent.cli.render.answer import print_evidence
+    from dbsage.agent.toolkit.context import ToolContext
     from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
@@ -52,7 +51,7 @@ def ask_command(
                 sys.stdout.write("\n")
             else:
                 stdout.print(answer.answer, markup=False)
-            _print_evidence(answer)
+            print_evidence(answer)
         _exit_if_no_evidence(answer)
 
 
@@ -65,19 +64,3 @@ def _exit_if_no_evidence(answer: Answer) -> None:
         sys.stderr.write(f"error: no tool call succeeded, so the answer has no evidence (first: {first})\n"
                          "  → check the target with `dbsage doctor --db …`, then ask again\n")
         raise typer.Exit(1)
-
-
-def _print_evidence(answer: Answer) -> None:
-    if answer.tool_calls:
-        grid = RichTable("tool", "arguments", "evidence", title="tool calls", title_justify="left")
-        for call in answer.tool_calls:
-            headline = call.summary.splitlines()[0] if call.summary else ""
-            evidence = headline if call.ok else f"{'refused' if call.refused else 'failed'}: {call.error}"
-            args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
-            grid.add_row(call.tool, Text(args[:80]), Text(evidence[:120]))  # database text is not markup
-        stdout.print(grid)
-    for p in answer.proposals:
-        stdout.print(Text.assemble("proposal ", (p.id, "bold"), f" ({p.status}): {p.title}"))
-    for note in answer.notes:
-        if note not in answer.answer:  # the router's answer already ends with its note
-            stdout.print(f"note: {note}", style="dim", markup=False)

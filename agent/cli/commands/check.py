@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, data_table, emit_json, reporting, stdout
-
-if TYPE_CHECKING:
-    from dbsage.tools.checks import CheckReport
-    from dbsage.tools.engines.postgres import PostgresEngine
-
-_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
-_STATUS = {"pass": "green", "fail": "red", "unknown": "dim"}
+from dbsage.agent.cli.options import DbOption, FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting, stdout
 
 
 def check_command(
@@ -26,6 +17,7 @@ def check_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Health checkup: every finding with severity, evidence and a fix; a scorecard against the checklist."""
+    from dbsage.agent.cli.render.check import print_report
     from dbsage.tools.checks import FAMILIES
     from dbsage.tools.engines import connect_postgres
     from dbsage.tools.errors import UsageError
@@ -46,45 +38,3 @@ def check_command(
             emit_json("check", report=report)
             return
         print_report(report, stdout)
-
-
-def _evidence(evidence: dict[str, Any]) -> str:
-    parts = []
-    for key, value in evidence.items():
-        text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-        parts.append(f"{key}={text[:120]}")
-    return ", ".join(parts)
-
-
-def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
-    """The demo's checkup: `dbsage check` of the demo database."""
-    report = engine.checks()
-    if fmt == "table":
-        print_report(report, console)
-    return report.model_dump(mode="json")
-
-
-def print_report(report: CheckReport, out: Console) -> None:
-    out.print(Text.assemble((f"checkup of {report.database}", "bold"), f" at {report.target} · "
-                            f"{len(report.findings)} findings · {report.elapsed_ms or 0:,.0f} ms"))
-    current = None
-    for f in report.findings:
-        if f.family != current:
-            current = f.family
-            out.print(f"\n[bold underline]{current.upper()}[/bold underline]")
-        # Text, not markup: titles carry object names, which may hold brackets
-        out.print(Text.assemble((f"{f.severity.upper():>8}", _STYLE[f.severity]), "  ", (f.title, "bold"), "  ",
-                                (f.id, "dim")), highlight=False)
-        out.print(f"          evidence: {_evidence(f.evidence)}", markup=False, style="dim")
-        if f.fix:  # never wrapped: a fix is SQL people copy, and a wrapped `-- comment` would become code
-            out.print("          fix: " + f.fix.replace("\n", "\n               "), markup=False, style="green",
-                      soft_wrap=True)
-    grid = data_table("checklist", "status", "why", title="\nscorecard", title_justify="left")
-    for item in report.scorecard:
-        grid.add_row(Text(item.label), Text(item.status, _STATUS[item.status]), Text(item.why))
-    out.print(grid)
-    for rule, count in report.omitted.items():
-        out.print(f"[yellow]not listed:[/yellow] {count:,} more {rule} findings")
-    for note in report.skipped:
-        out.print(Text.assemble(("skipped:", "yellow"), f" {note}"))  # may quote the server's own error text
-    out.print("[dim]fixes are drafts for a person to review; dbsage never runs them[/dim]")

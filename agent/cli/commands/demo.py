@@ -6,16 +6,12 @@ Progress goes to stderr, the report to stdout; `--format json` prints one JSON d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, reporting, stderr, stdout
-
-if TYPE_CHECKING:
-    from dbsage.tools.demo.database import DemoServer, StepReport
-    from dbsage.tools.demo.setup import DemoSetup
+from dbsage.agent.cli.options import DbOption, FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting, stderr, stdout
 
 
 def demo_command(
@@ -31,7 +27,8 @@ def demo_command(
     stop: Annotated[bool, typer.Option("--stop", help="stop the embedded PostgreSQL and exit")] = False,
 ) -> None:
     """Build a demo database with planted problems (once) and show what dbsage finds in it."""
-    from dbsage.agent.demo_sections import run_sections
+    from dbsage.agent.cli.demo import run_sections
+    from dbsage.agent.cli.render.demo_setup import print_setup, print_step
     from dbsage.tools.demo.scale import parse_scale
     from dbsage.tools.demo.setup import set_up_demo
     from dbsage.tools.engines import connect_postgres
@@ -42,9 +39,9 @@ def demo_command(
             return
         demo_scale = parse_scale(scale)
         stderr.print(f"dbsage demo: preparing the demo database (scale {demo_scale.name})…")
-        setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=_print_step,
+        setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=print_step,
                             on_note=lambda note: stderr.print(f"  note: {note}", highlight=False))
-        _print_setup(setup)
+        print_setup(setup)
         engine = connect_postgres(setup.target, "demo")
         try:
             sections = run_sections(engine, stdout, fmt.value)
@@ -52,24 +49,6 @@ def demo_command(
             engine.close()
         if fmt is Format.json:
             emit_json("demo", server=setup.server.info, database=setup.database, sections=sections)
-
-
-def _print_step(step: StepReport) -> None:
-    rows = f"{step.rows:>11,} rows" if step.rows is not None else " " * 16
-    stderr.print(f"  {step.name:<16}{rows}  {step.seconds:6.2f} s", highlight=False)
-
-
-def _print_setup(setup: DemoSetup) -> None:
-    server: DemoServer = setup.server.info
-    database = setup.database
-    if database.reused:
-        how = f"reused (built earlier in {database.load_seconds} s; --rebuild reloads it)"
-    else:
-        how = f"built in {database.load_seconds} s" + (f" (rebuilt: {database.rebuilt_because})"
-                                                        if database.rebuilt_because else "")
-    total = sum(database.rows.values())
-    stderr.print(f"dbsage demo: {database.name} on {server.display} [{server.kind}] · {total:,} rows · {how}",
-                 highlight=False)
 
 
 def _stop_embedded(fmt: Format) -> None:

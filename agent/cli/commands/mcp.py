@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dbsage.agent.commands.options import DbOption
-from dbsage.agent.output import reporting
+from dbsage.agent.cli.options import DbOption
+from dbsage.agent.cli.output import reporting
 
 
 def mcp_command(
@@ -17,8 +17,8 @@ def mcp_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="port for --http")] = 8000,
 ) -> None:
     """Run the MCP server for one database: schema, query (guarded), explain, top, checkup, advise, proposals."""
-    from dbsage.agent.mcp_server import build_server
-    from dbsage.agent.toolbox import ToolContext
+    from dbsage.agent.mcp.server import build_server
+    from dbsage.agent.toolkit.context import ToolContext
     from dbsage.tools.targets import resolve
 
     with reporting():

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
-from dbsage.agent.commands.options import FormatOption
-from dbsage.agent.output import Format, add_text_row, data_table, emit_json, human_bytes, reporting, stdout
+from dbsage.agent.cli.options import FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting, stdout
 
 if TYPE_CHECKING:
-    from dbsage.agent.proposals import Proposal, ProposalStore
+    from dbsage.agent.proposals.model import Proposal
+    from dbsage.agent.proposals.store import ProposalStore
 
 proposals_app = typer.Typer(name="proposals", help="Review, approve, reject and export proposals (people only).",
                             no_args_is_help=True)
@@ -20,7 +20,7 @@ IdArgument = Annotated[int, typer.Argument(metavar="ID", help="the proposal's id
 
 
 def _store() -> ProposalStore:
-    from dbsage.agent.proposals import ProposalStore
+    from dbsage.agent.proposals.store import ProposalStore
 
     return ProposalStore()
 
@@ -31,7 +31,8 @@ def list_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """List proposals, newest last."""
-    from dbsage.agent.proposals import TRANSITIONS
+    from dbsage.agent.cli.render.proposals import print_list
+    from dbsage.agent.proposals.model import TRANSITIONS
     from dbsage.tools.errors import UsageError
 
     with reporting(fmt.value):
@@ -44,11 +45,7 @@ def list_command(
         if not found:
             stdout.print("no proposals" + (f" with status {status}" if status else ""))
             return
-        grid = data_table("id", "status", "title", "engine", "benefit", "size", "created", title_justify="left")
-        for p in found:
-            add_text_row(grid, str(p.id), p.status, p.title, p.engine, p.estimated_benefit or "—",
-                         human_bytes(p.size_bytes), f"{p.created_at:%Y-%m-%d %H:%M} by {p.created_by}")
-        stdout.print(grid)
+        print_list(found)
 
 
 @proposals_app.command("show")
@@ -59,13 +56,15 @@ def show_command(proposal_id: IdArgument, fmt: FormatOption = Format.table) -> N
         if fmt is Format.json:
             emit_json("proposals show", proposal=proposal)
         else:
-            _print(proposal)
+            from dbsage.agent.cli.render.proposals import print_proposal
+
+            print_proposal(proposal)
 
 
 @proposals_app.command("approve")
 def approve_command(proposal_id: IdArgument, fmt: FormatOption = Format.table) -> None:
     """Approve a pending proposal (recorded with your OS user name)."""
-    from dbsage.agent.proposals import current_user
+    from dbsage.tools.state import current_user
 
     with reporting(fmt.value):
         _report("approve", _store().approve(proposal_id, by=current_user()), fmt)
@@ -78,7 +77,7 @@ def reject_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Reject a proposal (recorded with your OS user name)."""
-    from dbsage.agent.proposals import current_user
+    from dbsage.tools.state import current_user
 
     with reporting(fmt.value):
         _report("reject", _store().reject(proposal_id, by=current_user(), reason=reason), fmt)
@@ -91,8 +90,8 @@ def export_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Write an approved proposal's up/down SQL into a migrations folder (nothing is applied)."""
-    from dbsage.agent.proposals import current_user
     from dbsage.tools.errors import UsageError
+    from dbsage.tools.state import current_user
 
     with reporting(fmt.value):
         try:
@@ -108,22 +107,9 @@ def export_command(
 
 
 def _report(action: str, proposal: Proposal, fmt: Format) -> None:
+    from dbsage.agent.cli.render.proposals import print_decision
+
     if fmt is Format.json:
         emit_json(f"proposals {action}", proposal=proposal)
     else:
-        last = proposal.audit[-1]
-        stdout.print(f"proposal #{proposal.id} is now {proposal.status} "
-                     f"(by {last.who} at {last.at:%Y-%m-%d %H:%M} UTC)", markup=False)
-
-
-def _print(p: Proposal) -> None:
-    stdout.print(Text.assemble((f"#{p.id} {p.title}", "bold"), f" · {p.status} · {p.engine} · {p.target}"))
-    stdout.print(f"estimated benefit: {p.estimated_benefit or '—'} · size: {human_bytes(p.size_bytes)}", markup=False)
-    stdout.print(f"rationale: {p.rationale}", markup=False)
-    stdout.print("[bold]up[/bold]", markup=True)
-    stdout.print(p.up_sql, markup=False, soft_wrap=True)
-    stdout.print("[bold]down[/bold]", markup=True)
-    stdout.print(p.down_sql, markup=False, soft_wrap=True)
-    for entry in p.audit:
-        note = f" — {entry.note}" if entry.note else ""  # a reason someone typed: plain text, never markup
-        stdout.print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.who}: {entry.action}{note}", markup=False)
+        print_decision(proposal)

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.table import Table as RichTable
-from rich.text import Text
 
-from dbsage.agent.commands.options import DbOption
-from dbsage.agent.output import data_table, emit_json, human_bytes, human_count, reporting, stdout
-
-if TYPE_CHECKING:  # the models import pydantic: keep it off the start-up path
-    from dbsage.tools.schema import SchemaSnapshot, Table
-
-# rich lays out a table by measuring every cell: about 1 s for 2,000 rows. Past this many objects the overview is
-# printed as plain aligned text, which costs next to nothing.
-RICH_OVERVIEW_MAX_ROWS = 200
+from dbsage.agent.cli.options import DbOption
+from dbsage.agent.cli.output import emit_json, reporting
 
 
 class SchemaFormat(StrEnum):
@@ -34,6 +25,7 @@ def schema_command(
         "--format", "-f", help="table for people, json for programs, mermaid for an ER diagram.")] = SchemaFormat.table,
 ) -> None:
     """Show the schema: every object, or one OBJECT in detail."""
+    from dbsage.agent.cli.render.schema import print_detail, print_overview
     from dbsage.tools.engines import connect
     from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
@@ -54,92 +46,6 @@ def schema_command(
 
             sys.stdout.write(to_mermaid(snapshot))
         elif object_name:
-            _print_detail(snapshot.tables[0])
+            print_detail(snapshot.tables[0])
         else:
-            _print_overview(snapshot)
-
-
-def _overview_rows(snapshot: SchemaSnapshot) -> list[tuple[str, ...]]:
-    return [
-        (t.qualified_name, t.kind, str(len(t.columns)), human_count(t.row_estimate), human_bytes(t.size_bytes),
-         str(len(t.indexes)), "yes" if t.primary_key else ("—" if t.kind != "table" else "no"), (t.comment or "")[:40])
-        for t in snapshot.tables
-    ]
-
-
-_OVERVIEW_HEADERS = ("object", "kind", "columns", "rows (est.)", "size", "indexes", "PK", "comment")
-_RIGHT_ALIGNED = {"columns", "rows (est.)", "size", "indexes"}
-
-
-def _print_overview(snapshot: SchemaSnapshot) -> None:
-    if not snapshot.tables:  # often a DSN without a database name (mysql://root@host/), not an empty database
-        stdout.print(f"no tables, views or collections in {snapshot.engine} · {snapshot.database}", markup=False)
-        stdout.print("  → check that --db names the database: postgresql://user@host/DATABASE, "
-                     "mysql://user@host/DATABASE", markup=False)
-        return
-    title = f"{snapshot.engine} · {snapshot.database} · {len(snapshot.tables)} objects"
-    rows = _overview_rows(snapshot)
-    if len(rows) > RICH_OVERVIEW_MAX_ROWS:
-        _print_plain(title, rows)
-        return
-    headers: tuple[str, ...] = _OVERVIEW_HEADERS
-    if _fixed_width(rows) + _MIN_COMMENT_WIDTH > stdout.width:  # a narrow terminal: keep names whole, drop comments
-        headers, rows = headers[:-1], [row[:-1] for row in rows]
-        title += " · comments: dbsage schema OBJECT"
-    grid = RichTable(title=title, title_justify="left")
-    for header in headers:
-        grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left",
-                        overflow="ellipsis" if header == "comment" else "fold")
-    for row in rows:
-        grid.add_row(*(Text(cell) for cell in row))  # Text: database strings are never read as rich markup
-    stdout.print(grid)
-
-
-_MIN_COMMENT_WIDTH = 16
-
-
-def _fixed_width(rows: list[tuple[str, ...]]) -> int:
-    """Columns the overview needs without wrapping anything but the comment, borders and padding included."""
-    cells = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(_OVERVIEW_HEADERS[:-1])]
-    return sum(cells) + 3 * len(_OVERVIEW_HEADERS) + 1
-
-
-def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(_OVERVIEW_HEADERS)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        padded = zip(cells, widths, _OVERVIEW_HEADERS, strict=True)
-        return "  ".join(c.rjust(w) if h in _RIGHT_ALIGNED else c.ljust(w) for c, w, h in padded).rstrip()
-
-    out = [title, line(_OVERVIEW_HEADERS), "  ".join("─" * w for w in widths)]
-    out += [line(r) for r in rows]
-    sys.stdout.write("\n".join(out) + "\n")
-
-
-def _add_row(grid: RichTable, *cells: str) -> None:
-    grid.add_row(*(Text(cell) for cell in cells))  # database strings are data, never rich markup
-
-
-def _print_detail(table: Table) -> None:
-    stdout.print(Text.assemble((table.qualified_name, "bold"), f" ({table.kind}) · rows ≈ "
-                 f"{human_count(table.row_estimate)} · size {human_bytes(table.size_bytes)}"))
-    if table.comment:
-        stdout.print(Text(f"comment: {table.comment}"))
-    cols = data_table("column", "type", "null", "default", "comment", title="columns", title_justify="left")
-    for c in table.columns:
-        nullable = "yes" if c.nullable else "not null"
-        if c.presence is not None:
-            nullable = f"{c.presence:.0%} present"
-        _add_row(cols, c.name, c.type, nullable, c.default or "", c.comment or "")
-    stdout.print(cols)
-    if table.constraints:
-        cons = data_table("constraint", "kind", "definition", title="constraints", title_justify="left")
-        for con in table.constraints:
-            _add_row(cons, con.name, con.kind, con.definition or ", ".join(con.columns))
-        stdout.print(cons)
-    if table.indexes:
-        idx = data_table("index", "definition", "size", "scans", title="indexes", title_justify="left")
-        for i in table.indexes:
-            _add_row(idx, i.name + ("" if i.valid else " (INVALID)"), i.definition or ", ".join(i.columns),
-                     human_bytes(i.size_bytes), "—" if i.scans is None else str(i.scans))
-        stdout.print(idx)
+            print_overview(snapshot)

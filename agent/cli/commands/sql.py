@@ -12,12 +12,10 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table as RichTable
-from rich.text import Text
 
-from dbsage.agent.commands.options import DbOption, FormatOption
-from dbsage.agent.output import Format, emit_json, reporting, stdout
-from dbsage.tools.errors import UsageError  # already loaded by agent.output: costs nothing at start-up
+from dbsage.agent.cli.options import DbOption, FormatOption
+from dbsage.agent.cli.output import Format, emit_json, reporting
+from dbsage.tools.errors import UsageError  # already loaded by cli.output: costs nothing at start-up
 
 if TYPE_CHECKING:
     from dbsage.tools.query_result import QueryResult
@@ -42,6 +40,7 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
     """Run one read-only statement (SELECT, EXPLAIN, SHOW) through dbsage's guard."""
     from dataclasses import replace
 
+    from dbsage.agent.cli.render.query import print_rows
     from dbsage.tools.engines import SessionLimits, connect
     from dbsage.tools.targets import resolve
 
@@ -59,7 +58,7 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
         if fmt is Format.json:
             emit_json("sql", result=result)
         else:
-            _print(result)
+            print_rows(result)
 
 
 def _read_statement(sql: str | None) -> str:
@@ -81,28 +80,3 @@ def _run(engine: Any, engine_name: str, text: str, max_rows: int | None) -> Quer
                              'e.g. dbsage sql \'{"find": "orders", "filter": {"status": "new"}}\'') from None
         return engine.run_mongo(operation, max_rows=max_rows)
     return engine.run_sql(text, max_rows=max_rows)  # the engine passes it through the guard before connecting
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _print(result: QueryResult) -> None:
-    if result.kind in ("explain", "analyze") and len(result.columns) == 1:
-        for row in result.rows:  # a plan reads best as plain, unwrapped lines
-            sys.stdout.write(_cell(row[0]) + "\n")
-    else:
-        grid = RichTable()
-        for column in result.columns:  # fold, never '…': a value cut short in a narrow terminal reads as the value
-            grid.add_column(Text(column), overflow="fold")
-        for row in result.rows:  # Text, not markup: data from the database is printed as data
-            grid.add_row(*(Text(_cell(v)) for v in row))
-        stdout.print(grid)
-    summary = f"{result.row_count} row{'s' if result.row_count != 1 else ''} · {result.elapsed_ms:g} ms"
-    if result.truncated:
-        summary += f" · truncated: {result.truncated_reason}"
-    stdout.print(f"[dim]{summary}[/dim]")

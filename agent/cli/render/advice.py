@@ -1,0 +1,63 @@
+"""Index advice (AdviceReport) for people: recommendations with planner cost before → after, drop candidates,
+what was skipped and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from dbsage.agent.cli.output import add_text_row, data_table, stdout
+from dbsage.tools.units import human_bytes
+
+if TYPE_CHECKING:
+    from dbsage.tools.advisor.report import AdviceReport
+
+
+def _cost_line(before: float, after: float) -> str:
+    change = (1 - after / before) if before else 0.0
+    return f"{before:,.1f} → {after:,.1f} ({-change:+.0%})"
+
+
+def render(report: AdviceReport, console: Console = stdout) -> None:
+    if not report.verified:
+        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + escape(" ".join(report.notes[:1])))
+    console.print(f"[bold]index advice[/bold] · {escape(report.target)} · workload: {escape(report.workload_source)} "
+                 f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
+    _recommendations(report, console)
+    if report.verified:
+        console.print(f"workload cost: [bold]{_cost_line(report.cost_before, report.cost_after)}[/bold]"
+                     f"  ·  {report.candidates_considered} candidates, {report.plans_costed} plans costed, "
+                     f"{report.elapsed_s:.1f}s")
+    _drops(report, console)
+    for skipped in report.skipped:
+        tag = "refused by the guard" if skipped.refused else "skipped"
+        # the statement's own text (`tags[i]` would read as italics) is data, never markup
+        console.print(Text(f"{tag}: {skipped.statement_id}: {skipped.reason} — {skipped.preview}", style="dim"))
+    for note in report.notes[0 if report.verified else 1:]:
+        console.print(f"note: {note}", markup=False)
+
+
+def _recommendations(report: AdviceReport, console: Console) -> None:
+    if not report.recommendations:
+        console.print("no new index lowers this workload's cost enough to be worth its writes")
+        return
+    grid = data_table("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
+                      title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
+    for number, rec in enumerate(report.recommendations, start=1):
+        helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
+                          else s.statement_id for s in rec.helps)
+        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
+    console.print(grid)
+
+
+def _drops(report: AdviceReport, console: Console) -> None:
+    if not report.drop_candidates:
+        return
+    grid = data_table("index", "size", "why", "drop", title="drop candidates", title_justify="left")
+    for drop in report.drop_candidates:
+        add_text_row(grid, f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
+                     f"{drop.kind}: {drop.reason}", drop.drop_sql)
+    console.print(grid)

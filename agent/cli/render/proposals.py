@@ -1,0 +1,42 @@
+"""Proposals for people: the queue as a table, one proposal with its SQL and audit trail, a decision's line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+from dbsage.agent.cli.output import add_text_row, data_table, stdout
+from dbsage.tools.units import human_bytes
+
+if TYPE_CHECKING:
+    from dbsage.agent.proposals.model import Proposal
+
+
+def print_list(found: list[Proposal], console: Console = stdout) -> None:
+    grid = data_table("id", "status", "title", "engine", "benefit", "size", "created", title_justify="left")
+    for p in found:
+        add_text_row(grid, str(p.id), p.status, p.title, p.engine, p.estimated_benefit or "—",
+                     human_bytes(p.size_bytes), f"{p.created_at:%Y-%m-%d %H:%M} by {p.created_by}")
+    console.print(grid)
+
+
+def print_decision(proposal: Proposal, console: Console = stdout) -> None:
+    """The line after approve/reject: the new status and who decided when."""
+    last = proposal.audit[-1]
+    console.print(f"proposal #{proposal.id} is now {proposal.status} "
+                  f"(by {last.who} at {last.at:%Y-%m-%d %H:%M} UTC)", markup=False)
+
+
+def print_proposal(p: Proposal, console: Console = stdout) -> None:
+    console.print(Text.assemble((f"#{p.id} {p.title}", "bold"), f" · {p.status} · {p.engine} · {p.target}"))
+    console.print(f"estimated benefit: {p.estimated_benefit or '—'} · size: {human_bytes(p.size_bytes)}", markup=False)
+    console.print(f"rationale: {p.rationale}", markup=False)
+    console.print("[bold]up[/bold]", markup=True)
+    console.print(p.up_sql, markup=False, soft_wrap=True)
+    console.print("[bold]down[/bold]", markup=True)
+    console.print(p.down_sql, markup=False, soft_wrap=True)
+    for entry in p.audit:
+        note = f" — {entry.note}" if entry.note else ""  # a reason someone typed: plain text, never markup
+        console.print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.who}: {entry.action}{note}", markup=False)

@@ -1,0 +1,79 @@
+"""Diagnosis tools: top_statements (the heaviest statements) and checkup (findings with evidence and fixes).
+To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from dbsage.agent.toolkit.context import ToolContext
+from dbsage.agent.toolkit.spec import ToolSpec
+from dbsage.tools.checks.model import CheckReport, Family
+from dbsage.tools.engines.postgres_stats import SortKey, TopReport
+from dbsage.tools.errors import CapabilityMissing
+
+
+class TopStatementsInput(BaseModel):
+    sort: SortKey = Field(default="total", description="what 'heaviest' means")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+def _top(ctx: ToolContext, params: TopStatementsInput) -> TopReport:
+    engine = ctx.engine
+    if not hasattr(engine, "top_statements"):
+        raise CapabilityMissing(f"top statements are not available for {engine.name} yet", "use checkup")
+    report: TopReport = engine.top_statements(sort=params.sort, limit=params.limit)
+    return report
+
+
+def _summarize_top(report: TopReport) -> str:
+    since = f" since {report.stats_since:%Y-%m-%d %H:%M}" if report.stats_since else ""
+    lines = [f"{len(report.statements)} heaviest statements by {report.sort}{since}:"]
+    for n, s in enumerate(report.statements, start=1):
+        hit = f", cache hit {s.cache_hit_ratio:.0%}" if s.cache_hit_ratio is not None else ""
+        lines.append(f"{n}. {s.share_of_total:.0%} of time · {s.calls} calls · total {s.total_ms:,.1f} ms · "
+                     f"mean {s.mean_ms:,.2f} ms · {s.rows} rows{hit}\n   {_clip(s.query, 300)}")
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CheckupInput(BaseModel):
+    family: Family | None = Field(default=None, description="only findings of this family")
+
+
+def _checkup(ctx: ToolContext, params: CheckupInput) -> CheckReport:
+    engine = ctx.engine
+    if not hasattr(engine, "checks"):
+        raise CapabilityMissing(f"the checkup is not available for {engine.name} yet", "use list_objects")
+    report: CheckReport = engine.checks()
+    if params.family:
+        report.findings = [f for f in report.findings if f.family == params.family]
+    return report
+
+
+def _summarize_checkup(report: CheckReport) -> str:
+    from dbsage.tools.checks.model import SEVERITY_ORDER
+
+    passed = sum(1 for item in report.scorecard if item.status == "pass")
+    lines = [f"checkup of {report.database}: {len(report.findings)} finding(s); scorecard {passed}/"
+             f"{len(report.scorecard)} pass"]
+    for f in sorted(report.findings, key=lambda f: SEVERITY_ORDER[f.severity])[:25]:
+        evidence = ", ".join(f"{k}={v}" for k, v in list(f.evidence.items())[:5])
+        fix = f" Fix: {_clip(f.fix, 200)}" if f.fix else ""
+        lines.append(f"[{f.severity}] {f.id} on {f.object or '-'}: {f.title} ({evidence}).{fix}")
+    if len(report.findings) > 25:
+        lines.append(f"… {len(report.findings) - 25} more findings in the full result")
+    lines += [f"failing: {item.label}: {item.why}" for item in report.scorecard if item.status == "fail"][:10]
+    lines += [f"skipped: {reason}" for reason in report.skipped[:5]]
+    return "\n".join(lines)
+
+
+SPECS = [
+    ToolSpec("top_statements", TopStatementsInput, TopReport, _top, _summarize_top),
+    ToolSpec("checkup", CheckupInput, CheckReport, _checkup, _summarize_checkup),
+]
