@@ -35,6 +35,9 @@ class ProposalDraft(BaseModel):
     estimated_benefit: str | None = None
     size_bytes: int | None = None
     rationale: str = ""
+    kind: str = Field(default="index", description="index (advice, file_proposal) or migration (migrate draft)")
+    lint_verdict: str | None = Field(default=None, description="JSON: dbsage lint's verdict when it was filed")
+    migration_draft: str | None = Field(default=None, description="JSON: the MigrationDraft, for export --format")
 
 
 class AuditEntry(BaseModel):

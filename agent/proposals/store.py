@@ -60,10 +60,12 @@ class ProposalStore:
         with self._db() as db:
             cursor = db.execute(
                 "INSERT INTO proposals (title, engine, target, up_sql, down_sql, estimated_benefit, size_bytes,"
-                " rationale, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rationale, created_at, created_by, kind, lint_verdict, migration_draft)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (visible(draft.title), draft.engine, redact(draft.target), visible(draft.up_sql),
                  visible(draft.down_sql), visible(draft.estimated_benefit or "") or None, draft.size_bytes,
-                 visible(redact(draft.rationale)), _now(), who))
+                 visible(redact(draft.rationale)), _now(), who, draft.kind, draft.lint_verdict,
+                 draft.migration_draft))
             proposal_id = int(cursor.lastrowid or 0)
             db.execute("INSERT INTO audit VALUES (?, ?, ?, 'created', NULL)", (proposal_id, _now(), who))
         return self.get(proposal_id)
@@ -112,21 +114,28 @@ class ProposalStore:
     def reject(self, proposal_id: int, by: str, reason: str | None = None) -> Proposal:
         return self._move(proposal_id, "rejected", by, reason)
 
-    def export(self, proposal_id: int, folder: Path, by: str | None = None) -> builtins.list[Path]:
-        """Write the approved proposal's up and down SQL as migration files; return their paths."""
+    def export(self, proposal_id: int, folder: Path, by: str | None = None,
+               tool: str | None = None) -> builtins.list[Path]:
+        """Write the approved proposal's up and down SQL as migration files — or, with `tool` (alembic, django, …),
+        in that migration tool's layout (tools/migrations/render) — and return their paths."""
         _refuse_agents(by or current_user(), "exported")
         proposal = self.get(proposal_id)
         if proposal.status != "approved":
             raise InvalidTransition(f"proposal #{proposal_id} is {proposal.status}; only an approved one is exported",
                                     _next_step(proposal_id, proposal.status))
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{proposal.created_at:%Y%m%d%H%M%S}_{proposal.id:04d}_{_slug(proposal.title)}"
-        written = []
-        for direction, sql in (("up", proposal.up_sql), ("down", proposal.down_sql)):
-            path = folder / f"{stem}.{direction}.sql"
-            header = f"-- dbsage proposal #{proposal.id} ({direction}): {proposal.title}\n"
-            path.write_text(header + sql.rstrip() + "\n", encoding="utf-8")
-            written.append(path)
+        if tool is not None:
+            from dbsage.agent.proposals.migration import export_for_tool
+
+            written = export_for_tool(proposal, tool, folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"{proposal.created_at:%Y%m%d%H%M%S}_{proposal.id:04d}_{_slug(proposal.title)}"
+            written = []
+            for direction, sql in (("up", proposal.up_sql), ("down", proposal.down_sql)):
+                path = folder / f"{stem}.{direction}.sql"
+                header = f"-- dbsage proposal #{proposal.id} ({direction}): {proposal.title}\n"
+                path.write_text(header + sql.rstrip() + "\n", encoding="utf-8")
+                written.append(path)
         with self._db() as db:
             db.execute("INSERT INTO audit VALUES (?, ?, ?, 'exported', ?)",
                        (proposal_id, _now(), by or current_user(), str(folder)))

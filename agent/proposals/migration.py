@@ -1,0 +1,65 @@
+"""Turn a migration draft into a proposal (kind `migration`) and an approved one back into files for a tool.
+
+Shared by `dbsage migrate draft --propose`, the agent/MCP `draft_migration` tool and `dbsage proposals export
+--format`: the proposal keeps the draft itself (its steps, phases and application steps, as JSON) and the lint
+verdict it had when it was filed, besides the up/down SQL every proposal has.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dbsage.agent.proposals.model import Proposal, ProposalDraft
+from dbsage.agent.proposals.store import ProposalStore
+from dbsage.tools.migrations.draft.model import DraftEngine, MigrationDraft, Step
+
+
+def proposal_for(draft: MigrationDraft, verdict: dict[str, Any] | None, target: str | None) -> ProposalDraft:
+    lint = "not linted" if verdict is None else "lints clean" if verdict["clean"] else \
+        f"lint: {len(verdict['findings'])} finding(s)"
+    steps = " Application steps between expand and contract: " + " ".join(
+        f"({n}) {text}" for n, text in enumerate(draft.app_steps, 1)) if draft.app_steps else ""
+    return ProposalDraft(
+        title=draft.title, engine=draft.engine, target=target or f"({draft.server.label}, not checked live)",
+        up_sql=draft.up_sql(), down_sql=draft.down_sql() or "-- nothing to undo\n",
+        rationale=f"{draft.intent} drafted for {draft.server.label}; {lint}.{steps} " + " ".join(draft.notes),
+        kind="migration", lint_verdict=json.dumps(verdict) if verdict is not None else None,
+        migration_draft=draft.model_dump_json(),
+    )
+
+
+def file_migration(draft: MigrationDraft, verdict: dict[str, Any] | None, by: str,
+                   target: str | None = None) -> Proposal:
+    """File `draft` as a pending proposal signed `by`. Never applies anything."""
+    return ProposalStore().create(proposal_for(draft, verdict, target), by=by)
+
+
+def draft_of(proposal: Proposal) -> MigrationDraft:
+    """The proposal's migration draft: stored with it (kind migration), or rebuilt from its up/down SQL (an index
+    proposal: each statement a step, CONCURRENTLY ones outside a transaction)."""
+    if proposal.migration_draft:
+        return MigrationDraft.model_validate_json(proposal.migration_draft)
+    from dbsage.tools.migrations.draft.model import ServerVersion
+
+    engine: DraftEngine = "mysql" if proposal.engine == "mysql" else "postgres"
+    return MigrationDraft(
+        intent=proposal.kind, engine=engine,
+        server=ServerVersion.parse("postgresql" if engine == "postgres" else "mysql", None),
+        name=f"proposal_{proposal.id}", title=proposal.title, table="", up=_steps(proposal.up_sql, engine),
+        down=_steps(proposal.down_sql, engine), notes=[f"From proposal #{proposal.id}: {proposal.rationale}"])
+
+
+def _steps(script: str, engine: DraftEngine) -> list[Step]:
+    from dbsage.tools.migrations.draft.model import split_script
+
+    return [Step(sql=sql, transactional="CONCURRENTLY" not in sql.upper(), comment="from the approved proposal")
+            for sql in split_script(script, engine)]
+
+
+def export_for_tool(proposal: Proposal, tool: str, folder: Path) -> list[Path]:
+    """The approved proposal's migration in `tool`'s layout under `folder` (chained onto what is there)."""
+    from dbsage.tools.migrations.render import render_draft, write_files
+
+    return write_files(render_draft(draft_of(proposal), tool, out_dir=folder), folder)
