@@ -1,6 +1,5 @@
-"""Migrations: lint a migration for what it does to production, draft the safe pattern for an intent, render it
-for the team's migration tool.
+"""Migrations: the linter today (`lint/`), with drafts, rehearsal and renderers beside it.
 
-Map: `model.py` (statement, lock, finding, verdict), `lint/` (rules by family; `lint_sql`), `draft/` (intents →
-MigrationDraft with up/down steps; `draft_migration`), `render/` (one module per migration tool; `render_draft`).
+- `model`: Statement (lock, rewrites, scans, transactional), Finding, LintReport, LiveContext/TableFacts.
+- `lint/`: `lint_sql(text, dialect, …)` and the rules by family (see its docstring).
 """

@@ -1,0 +1,41 @@
+"""Live facts for the linter, read through the read-only engine: table rows and bytes, column types, version."""
+
+from __future__ import annotations
+
+from dbsage.tools.migrations.model import LiveContext, TableFacts
+from dbsage.tools.schema import SchemaSnapshot
+from dbsage.tools.targets import Target
+
+
+def fetch_context(target: Target) -> LiveContext:
+    """Connect read-only (the engine's own timeouts and limits), read the schema and the server version."""
+    from dbsage.tools.engines import connect
+
+    engine = connect(target)
+    try:
+        snapshot = engine.introspect()
+        version = engine.server_report().version
+    finally:
+        engine.close()
+    return context_from(snapshot, version)
+
+
+def context_from(snapshot: SchemaSnapshot, version: str | None) -> LiveContext:
+    """A LiveContext from an introspected schema (each table under its bare and its schema-qualified name)."""
+    context = LiveContext(server_version=_version_number(version), mariadb="mariadb" in (version or "").lower())
+    for table in snapshot.tables:
+        facts = TableFacts(rows=max(table.row_estimate or 0, 0), bytes=table.size_bytes,
+                           columns={c.name.lower(): c.type for c in table.columns})
+        context.tables.setdefault(table.name.lower(), facts)
+        context.tables[table.qualified_name.lower()] = facts
+    return context
+
+
+def _version_number(version: str | None) -> int | None:
+    """'PostgreSQL 15.4 …' / '10.11.6-MariaDB' / '8.0.36' → 150400 / 101106 / 80036 (major*10000+minor*100+patch)."""
+    for word in (version or "").replace("-", " ").split():
+        pieces = word.split(".")
+        if len(pieces) >= 2 and all(p.isdigit() for p in pieces[:3]):
+            numbers = [int(p) for p in pieces[:3]] + [0]
+            return numbers[0] * 10000 + numbers[1] * 100 + numbers[2]
+    return None
