@@ -20,6 +20,7 @@ from dbsage.agent.cli.commands.demo import demo_command
 from dbsage.agent.cli.commands.doctor import doctor_command
 from dbsage.agent.cli.commands.explain import explain_command
 from dbsage.agent.cli.commands.mcp import mcp_command
+from dbsage.agent.cli.commands.migrate import migrate_app
 from dbsage.agent.cli.commands.proposals import proposals_app
 from dbsage.agent.cli.commands.schema import schema_command
 from dbsage.agent.cli.commands.sql import sql_command
@@ -59,6 +60,7 @@ app.command("ask")(ask_command)
 app.command("mcp")(mcp_command)
 app.command("advise")(advise_command)
 app.add_typer(proposals_app, name="proposals")
+app.add_typer(migrate_app, name="migrate")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,23 +84,43 @@ def reject_command(
         _report("reject", _store().reject(proposal_id, by=current_user(), reason=reason), fmt)
 
 
+class ExportFormat(StrEnum):
+    """table/json: up/down .sql files and a report for people/programs; a tool name: that tool's migration files."""
+
+    table = "table"
+    json = "json"
+    sql = "sql"
+    alembic = "alembic"
+    django = "django"
+    prisma = "prisma"
+    drizzle = "drizzle"
+    typeorm = "typeorm"
+    sequelize = "sequelize"
+    flyway = "flyway"
+
+
 @proposals_app.command("export")
 def export_command(
     proposal_id: IdArgument,
     to: Annotated[Path, typer.Option("--to", help="migrations folder")] = Path("migrations"),
-    fmt: FormatOption = Format.table,
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="table/json: up and down .sql files, reported for people/programs; sql, alembic, "
+        "django, prisma, drizzle, typeorm, sequelize, flyway: the files of that migration tool")] = ExportFormat.table,
 ) -> None:
-    """Write an approved proposal's up/down SQL into a migrations folder (nothing is applied)."""
+    """Write an approved proposal into a migrations folder, as .sql files or for your migration tool (nothing is
+    applied)."""
     from dbsage.tools.errors import UsageError
     from dbsage.tools.state import current_user
 
-    with reporting(fmt.value):
+    report = "json" if fmt is ExportFormat.json else "table"
+    tool = None if fmt in (ExportFormat.table, ExportFormat.json) else fmt.value
+    with reporting(report):
         try:
-            paths = _store().export(proposal_id, to, by=current_user())
+            paths = _store().export(proposal_id, to, by=current_user(), tool=tool)
         except OSError as exc:  # --to names a file, or a place this user cannot write
             raise UsageError(f"cannot write the migration files to {to}: {exc.strerror}",
                              "pass --to a folder you can write (it is created if missing)") from None
-        if fmt is Format.json:
+        if fmt is ExportFormat.json:
             emit_json("proposals export", proposal=proposal_id, files=[str(p) for p in paths])
         else:
             for path in paths:
