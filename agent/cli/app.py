@@ -15,10 +15,12 @@ import typer
 from dbsage import __version__
 from dbsage.agent.cli.commands.advise import advise_command
 from dbsage.agent.cli.commands.ask import ask_command
+from dbsage.agent.cli.commands.chat import chat_command
 from dbsage.agent.cli.commands.check import check_command
 from dbsage.agent.cli.commands.demo import demo_command
 from dbsage.agent.cli.commands.doctor import doctor_command
 from dbsage.agent.cli.commands.explain import explain_command
+from dbsage.agent.cli.commands.lint import lint_command
 from dbsage.agent.cli.commands.mcp import mcp_command
 from dbsage.agent.cli.commands.migrate import migrate_app
 from dbsage.agent.cli.commands.proposals import proposals_app
@@ -57,8 +59,10 @@ app.command("top")(top_command)
 app.command("check")(check_command)
 app.command("demo")(demo_command)
 app.command("ask")(ask_command)
+app.command("chat")(chat_command)
 app.command("mcp")(mcp_command)
 app.command("advise")(advise_command)
+app.command("lint")(lint_command)
 app.add_typer(proposals_app, name="proposals")
 app.add_typer(migrate_app, name="migrate")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from dbsage.tools.errors import UsageError
 
@@ -55,8 +55,12 @@ class ServerVersion(BaseModel):
         return cls(flavor=flavor, number=tuple(int(part) for part in match.groups() if part is not None))
 
 
+_ASCII = str.maketrans({"—": "-", "–": "-", "…": "...", "→": "->", "≥": ">=", "≤": "<=", "’": "'"})
+
+
 class Step(BaseModel):
-    """One statement of a migration."""
+    """One statement of a migration. Its comment is kept to ASCII: it lands in migration files that many editors,
+    tools and byte-offset parsers read."""
 
     sql: str
     transactional: bool = Field(default=True, description="False: must run outside a transaction block")
@@ -64,6 +68,11 @@ class Step(BaseModel):
     phase: PhaseName = "expand"
     new_transaction: bool = Field(default=False, description="starts its own transaction (a VALIDATE must not "
                                   "share the transaction of its NOT VALID, or the lock is held for the whole scan)")
+
+    @field_validator("comment")
+    @classmethod
+    def _ascii_comment(cls, text: str) -> str:
+        return text.translate(_ASCII)
 
 
 class Phase(BaseModel):

@@ -57,7 +57,8 @@ def ignored_rules(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:
 
 
 _MYSQL_WORDS = {"MODIFY", "CHANGE", "AUTO_INCREMENT", "ENGINE", "ALGORITHM", "UNSIGNED", "CHARSET", "AFTER",
-                "TINYINT", "MEDIUMTEXT", "LONGTEXT", "DATETIME", "UNLOCK", "FULLTEXT", "SPATIAL", "KEY"}
+                "TINYINT", "MEDIUMTEXT", "LONGTEXT", "DATETIME", "UNLOCK", "FULLTEXT", "SPATIAL", "KEY",
+                "CONVERT", "CHARACTER", "RENAME"}
 
 
 def detect(text: str, filename: str) -> str:
