@@ -21,6 +21,11 @@ from dbsage.tools.migrations.draft.indexes import ONLINE
 from dbsage.tools.migrations.draft.model import MigrationDraft, PhaseName, Step
 from dbsage.tools.schema import Column
 
+DROP = ["drop-column"]
+# Why a drop here does not break running code: it is the contract phase (after the application steps) or the undo of
+# this migration's own addition (the release that used it is rolled back first).
+ON_PURPOSE = "On purpose: code stopped using it first (the application steps, or the rollback of the release)."
+
 _VOLATILE = re.compile(r"\b(random|gen_random_uuid|uuid_generate_v\w+|clock_timestamp|timeofday|nextval|"
                        r"txid_current|setseed)\s*\(", re.IGNORECASE)
 
@@ -96,11 +101,13 @@ def drop_column_steps(ctx: DraftContext, column: str, phase: PhaseName = "expand
     if ctx.engine == "mysql":
         algorithm = "ALGORITHM=INSTANT" if _instant_drop(ctx) else ONLINE
         return [ctx.lock_timeout(phase),
-                Step(sql=f"ALTER TABLE {table} DROP COLUMN {col}, {algorithm}", phase=phase,
-                     comment="Instant where the server can (MySQL 8.0.29+, MariaDB 10.4+), else rebuilt in place.")]
+                Step(sql=f"ALTER TABLE {table} DROP COLUMN {col}, {algorithm}", phase=phase, lint_ignore=DROP,
+                     comment="Instant where the server can (MySQL 8.0.29+, MariaDB 10.4+), else rebuilt in place. "
+                             f"{ON_PURPOSE}")]
     return [ctx.lock_timeout(phase),
-            Step(sql=f"ALTER TABLE {table} DROP COLUMN IF EXISTS {col}", phase=phase,
-                 comment="Dropping a column only marks it dropped in the catalog: a brief lock, no rewrite.")]
+            Step(sql=f"ALTER TABLE {table} DROP COLUMN IF EXISTS {col}", phase=phase, lint_ignore=DROP,
+                 comment="Dropping a column only marks it dropped in the catalog: a brief lock, no rewrite. "
+                         f"{ON_PURPOSE}")]
 
 
 def drop_column(ctx: DraftContext) -> MigrationDraft:

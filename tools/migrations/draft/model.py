@@ -69,6 +69,10 @@ class Step(BaseModel):
     new_transaction: bool = Field(default=False, description="starts its own transaction (a VALIDATE must not "
                                   "share the transaction of its NOT VALID, or the lock is held for the whole scan)")
 
+    lint_ignore: list[str] = Field(default_factory=list, description="lint rules this step knowingly trips, e.g. "
+                                   "drop-column in a contract phase that runs after the application stopped using "
+                                   "the column; the comment says why")
+
     @field_validator("comment")
     @classmethod
     def _ascii_comment(cls, text: str) -> str:
@@ -162,7 +166,7 @@ def sql_script(steps: list[Step], engine: DraftEngine = "postgres", transactions
     parts: list[str] = []
     for group in transaction_groups(steps):
         wrap = transactions and engine == "postgres" and group[0].transactional
-        body = "\n".join(f"{comment_lines(step.comment)}\n{statement_text(step, engine)}" for step in group)
+        body = "\n".join(f"{step_comment(step)}\n{statement_text(step, engine)}" for step in group)
         parts.append(f"BEGIN;\n{body}\nCOMMIT;" if wrap else body)
     return "\n\n".join(parts) + ("\n" if parts else "")
 
@@ -173,6 +177,12 @@ def statement_text(step: Step, engine: DraftEngine) -> str:
     if engine == "mysql" and step.sql.lstrip().upper().startswith("CREATE PROCEDURE"):
         return f"DELIMITER //\n{step.sql} //\nDELIMITER ;"
     return f"{step.sql};"
+
+
+def step_comment(step: Step) -> str:
+    """The step's comment lines, ending with the inline `dbsage:ignore` for the rules it knowingly trips."""
+    ignore = f"\n-- dbsage:ignore {','.join(step.lint_ignore)}" if step.lint_ignore else ""
+    return comment_lines(step.comment) + ignore
 
 
 def comment_lines(text: str, prefix: str = "-- ") -> str:

@@ -15,6 +15,7 @@ import re
 
 from dbsage.tools.errors import UsageError
 from dbsage.tools.migrations.draft.backfill import backfill_steps
+from dbsage.tools.migrations.draft.columns import DROP, ON_PURPOSE
 from dbsage.tools.migrations.draft.constraints import (
     not_valid_then_validate,
     set_not_null_steps,
@@ -67,7 +68,7 @@ def _drop_trigger_steps(ctx: DraftContext, name: str, phase: PhaseName) -> list[
         Step(sql=f"DROP TRIGGER IF EXISTS {ctx.ident(name)} ON {ctx.qualified(ctx.request.table)}", phase=phase,
              comment="The columns no longer need to be kept in step."),
         Step(sql=f"DROP FUNCTION IF EXISTS {_qualified_sibling(ctx, name)}()", phase=phase,
-             comment="Its trigger function goes with it."),
+             lint_ignore=["drop-object"], comment="Its trigger function goes with it: only the trigger used it."),
     ]
 
 
@@ -108,7 +109,8 @@ def _drop_default(ctx: DraftContext, column: str, default: str | None, phase: Ph
 
 def _drop(ctx: DraftContext, column: str, phase: PhaseName) -> Step:
     return Step(sql=f"ALTER TABLE {ctx.qualified(ctx.request.table)} DROP COLUMN IF EXISTS {ctx.ident(column)}",
-                phase=phase, comment="Dropping a column is a catalog change: a brief lock, no rewrite.")
+                phase=phase, lint_ignore=DROP,
+                comment=f"Dropping a column is a catalog change: a brief lock, no rewrite. {ON_PURPOSE}")
 
 
 # -- rename-column --------------------------------------------------------------------------------------------------
@@ -210,7 +212,8 @@ def _mysql_rename_column(ctx: DraftContext, old: str, new: str, facts: Column) -
     expand_up = [ctx.lock_timeout(), add_new, *triggers("expand"),
                  *backfill_steps(ctx, new, o, f"NOT ({n} <=> {o})")]
     expand_down = [ctx.lock_timeout(), *drop_triggers("expand"),
-                   Step(sql=f"ALTER TABLE {table} DROP COLUMN {n}, ALGORITHM=INSTANT", comment="Instant drop.")]
+                   Step(sql=f"ALTER TABLE {table} DROP COLUMN {n}, ALGORITHM=INSTANT", lint_ignore=DROP,
+                        comment=f"Instant drop. {ON_PURPOSE}")]
     null = "NULL" if facts.nullable else "NOT NULL"
     contract_up = [ctx.lock_timeout("contract"),
                    Step(sql=f"ALTER TABLE {table} MODIFY COLUMN {n} {facts.type} {null}{default}, {ONLINE}",
@@ -218,7 +221,7 @@ def _mysql_rename_column(ctx: DraftContext, old: str, new: str, facts: Column) -
                                                   "place."),
                    *drop_triggers("contract"),
                    Step(sql=f"ALTER TABLE {table} DROP COLUMN {o}, ALGORITHM=INSTANT", phase="contract",
-                        comment="Nothing reads the old column any more.")]
+                        lint_ignore=DROP, comment=f"Nothing reads the old column any more. {ON_PURPOSE}")]
     contract_down = [ctx.lock_timeout("contract"),
                      Step(sql=f"ALTER TABLE {table} ADD COLUMN {o} {facts.type} NULL{default}, ALGORITHM=INSTANT",
                           phase="contract", comment="The old column comes back, then is refilled from the new one."),
@@ -259,12 +262,16 @@ def rename_table(ctx: DraftContext) -> MigrationDraft:
     view = Step(sql=f"CREATE VIEW {old_q} AS SELECT * FROM {new_q}",
                 comment="A view under the old name: a one-table view is updatable, so code that still uses the old "
                         "name keeps reading and writing.")
-    drop_view = Step(sql=f"DROP VIEW IF EXISTS {old_q}", comment="The old name goes.")
+    drop_view = Step(sql=f"DROP VIEW IF EXISTS {old_q}", lint_ignore=["drop-object"],
+                     comment=f"The old name goes. {ON_PURPOSE}")
     expand_up = [ctx.lock_timeout(),
-                 Step(sql=rename.format(a=old_q, b=new_q),
-                      comment="Renaming is a catalog change under a brief exclusive lock."), view]
+                 Step(sql=rename.format(a=old_q, b=new_q), lint_ignore=["rename-table"],
+                      comment="Renaming is a catalog change under a brief exclusive lock; the view created next "
+                              "keeps the old name working."), view]
     expand_down = [ctx.lock_timeout(), drop_view,
-                   Step(sql=rename.format(a=new_q, b=old_q), comment="The table gets its old name back.")]
+                   Step(sql=rename.format(a=new_q, b=old_q), lint_ignore=["rename-table"],
+                        comment="The table gets its old name back (the code using the new one is rolled back first)."
+                        )]
     contract_up = [ctx.lock_timeout("contract"), drop_view.model_copy(update={"phase": "contract"})]
     contract_down = [ctx.lock_timeout("contract"), view.model_copy(update={"phase": "contract"})]
     app_steps = [f"Deploy application code that uses {new} instead of {ctx.request.table} (the view keeps the old "

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dbsage.tools.migrations.draft.model import MigrationDraft, Step, comment_lines, statement_text
+from dbsage.tools.migrations.draft.model import MigrationDraft, Step, statement_text, step_comment
 from dbsage.tools.migrations.render.common import RenderContext, RenderedFile, header_lines, sql_comment, units
 
 BREAKPOINT = "--> statement-breakpoint"
@@ -41,7 +41,7 @@ def _statements(steps: list[Step], engine: Any) -> str:
     parts = []
     for step in steps:
         where = "" if step.transactional else "-- outside a transaction\n"
-        parts.append(f"{where}{comment_lines(step.comment)}\n{statement_text(step, engine)}")
+        parts.append(f"{where}{step_comment(step)}\n{statement_text(step, engine)}")
     return f"\n{BREAKPOINT}\n".join(parts) + ("\n" if parts else "")
 
 
