@@ -101,9 +101,10 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL server for the live fixture (superuser: it creates dbsage_lint_bench)")
     parser.add_argument("--json", action="store_true", help="print the per-case table as JSON")
+    parser.add_argument("--no-live", action="store_true", help="dbsage without --db too (what live context adds)")
     args = parser.parse_args()
     cases = tomllib.loads((CORPUS / "manifest.toml").read_text())["case"]
-    live_dsn = load_fixture(args.dsn) if any(c.get("live") for c in cases) else None
+    live_dsn = None if args.no_live else load_fixture(args.dsn)
     rows = []
     for case in cases:
         ours = run_dbsage(case, live_dsn)

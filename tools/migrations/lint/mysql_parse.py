@@ -4,6 +4,7 @@ online-DDL clauses (ALGORITHM=, LOCK=, CONVERT TO CHARACTER SET, RENAME TABLE) o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,8 +83,24 @@ def _split(tokens: list[Token]) -> list[list[Token]]:
     return [c for c in chunks if c]
 
 
+def _flatten(chunk: list[Token]) -> tuple[list[str], list[Token]]:
+    """Words and their tokens, one per word: sqlglot keeps some keyword pairs as one token ('FOREIGN KEY'), and
+    reads what follows a command keyword (RENAME) as one raw token, which we tokenize again."""
+    if len(chunk) == 2 and chunk[0].token_type in MySQL.Tokenizer.COMMANDS:
+        with contextlib.suppress(TokenError):  # keep the raw token: a word less, never a crash
+            chunk = [chunk[0], *MySQL().tokenize(chunk[1].text)]
+    words: list[str] = []
+    tokens: list[Token] = []
+    for token in chunk:
+        word = _word(token)
+        parts = [word] if word.startswith("\x00") else word.split() or [word]
+        words.extend(parts)
+        tokens.extend([token] * len(parts))
+    return words, tokens
+
+
 def _view(chunk: list[Token], sql: str, filename: str) -> MyStatement:
-    words = [_word(t) for t in chunk]
+    words, chunk = _flatten(chunk)
     view = MyStatement(verb=words[0], words=words)
     if words[:2] == ["ALTER", "TABLE"]:
         _alter(view, chunk)
@@ -156,7 +173,7 @@ def _specs(tokens: list[Token]) -> list[Spec]:
             specs.append([])
         else:
             specs[-1].append(token)
-    return [Spec([_word(t) for t in s], " ".join(t.text for t in s), s) for s in specs if s]
+    return [Spec(_flatten(s)[0], " ".join(t.text for t in s), s) for s in specs if s]
 
 
 def _create_index(view: MyStatement, chunk: list[Token]) -> None:

@@ -43,24 +43,24 @@ def parse(text: str, filename: str) -> list[Parsed]:
         line, column = position(text, offset)
         raise DbsageError(f"{filename}:{line}:{column}: PostgreSQL cannot parse this: {exc.args[0]}",
                           "fix the SQL there, or pass --dialect mysql if this is a MySQL migration") from None
-    data = text.encode("utf-8")
     out = []
     for index, raw in enumerate(raws):
+        # pglast reports character offsets into the str it was given
         start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(data)
-        chunk = data[start:end].decode("utf-8", errors="replace")
+        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        chunk = text[start:end]
         lead = _first_token(chunk)
         sql = chunk[lead:].strip().rstrip(";").strip()
-        line = data[:start].count(b"\n") + chunk[:lead].count("\n") + 1
+        line = text[:start].count("\n") + chunk[:lead].count("\n") + 1
         stmt = Statement(index=index, file=filename, line=line, sql=sql, kind=type(raw.stmt).__name__)
         describe(stmt, raw.stmt)
         out.append(Parsed(stmt, raw.stmt, "postgres"))
     return out
 
 
-def position(text: str, byte_offset: int) -> tuple[int, int]:
-    """1-based line and column of a byte offset (pglast reports byte offsets into the UTF-8 text)."""
-    before = text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:offset]
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
@@ -72,7 +72,7 @@ def _first_token(chunk: str) -> int:
         return len(chunk) - len(chunk.lstrip())
     for token in tokens:
         if token.name not in ("SQL_COMMENT", "C_COMMENT"):
-            return len(chunk.encode("utf-8")[:token.start].decode("utf-8", errors="replace"))
+            return int(token.start)
     return 0
 
 

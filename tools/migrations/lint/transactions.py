@@ -55,7 +55,7 @@ def validate_same_tx(p: Parsed, state: MigrationState) -> Iterator[Hit]:
                           f"ALTER TABLE … VALIDATE CONSTRAINT {cmd.name};  -- in its own transaction", scans=True)
 
 
-_NEEDS_TIMEOUT = {AE, "EXCLUSIVE", SRE, SH}
+_NEEDS_TIMEOUT = {AE, SRE, SH}  # locks that block writes (EXCLUSIVE: only LOCK TABLE and matview refresh)
 
 
 @rule("lock-timeout-missing", family="transactions", severity="warning",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast, enums
-from pglast.visitors import Visitor
+from pglast.parser import scan
 
 from dbsage.tools.migrations.lint.rules import Hit, Parsed, rule
 from dbsage.tools.migrations.lint.state import MigrationState
@@ -121,24 +121,13 @@ def char_field(p: Parsed, state: MigrationState) -> Iterator[Hit]:
             yield Hit(f"{col.colname} is char(n): values are blank-padded, comparisons surprise", f"{col.colname} text")
 
 
-class _Names(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[str] = []
-
-    def visit(self, ancestors: Any, node: Any) -> None:
-        for attr in ("relname", "idxname", "conname", "colname", "newname"):
-            value = getattr(node, attr, None)
-            if isinstance(value, str):
-                self.names.append(value)
-
-
 @rule("identifier-too-long", family="types", severity="warning", squawk=("identifier-too-long",),
       summary="identifiers longer than 63 bytes are silently truncated")
 def identifier_too_long(p: Parsed, state: MigrationState) -> Iterator[Hit]:
-    names = _Names()
-    names(p.node)
-    for name in dict.fromkeys(names.names):
+    # the parser has already cut the names to 63 bytes, so read them from the tokens
+    sql = p.stmt.sql
+    idents = [sql[t.start:t.end + 1].strip('"') for t in scan(sql) if t.name == "IDENT"]
+    for name in dict.fromkeys(idents):
         if len(name.encode("utf-8")) > 63:
             yield Hit(f"{name[:40]}… is {len(name.encode('utf-8'))} bytes: PostgreSQL keeps the first 63, so later "
                       "statements that use the full name fail", "-- shorten the name to at most 63 bytes")
