@@ -1,6 +1,7 @@
 """One question, one answer: with the configured model when there is one, else with the plain router.
 
-Shared by `dbsage ask` and the MCP `ask` tool. Every answer is recorded as a transcript under the state dir.
+Shared by `dbsage ask` and the MCP `ask` tool, through the conversation core (agent/session.py) that the terminal
+chat and the Slack bot use too: a one-turn conversation, recorded as a transcript under the state dir.
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dbsage.agent.answer import Answer
-from dbsage.agent.model import ModelConfig, ModelError, load_model_config
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.transcripts import Transcript
 
 
 def answer_question(ctx: ToolContext, question: str, *, front_end: str, use_model: bool = True,
@@ -18,26 +17,15 @@ def answer_question(ctx: ToolContext, question: str, *, front_end: str, use_mode
     """Answer with a model (configured, or `chat_model` given by a caller such as a test), else the router.
 
     Raises ModelError with the transcript's path in its hint when the model API fails; the transcript keeps the
-    conversation up to the failure.
+    conversation up to the failure. Ctrl-C cancels the running
+    statement on the server, then propagates.
     """
-    config: ModelConfig | None = load_model_config() if use_model and chat_model is None else None
-    model_name = config.display if config else ("scripted" if chat_model is not None else None)
-    transcript = Transcript.start(front_end=front_end, target=ctx.target.display, model=model_name,
-                                  secret_values=config.secret_values() if config else ())
-    if chat_model is None:
-        if config is None:
-            from dbsage.agent.router import answer
+    from dbsage.agent.session import Event, Session, TextDelta
 
-            return answer(ctx, question, transcript)
-        from dbsage.agent.model import make_chat_model
+    session = Session.start(ctx, front_end=front_end, use_model=use_model, chat_model=chat_model)
 
-        chat_model = make_chat_model(config)
-    from dbsage.agent.loop import AgentLoop
+    def on_event(event: Event) -> None:
+        if on_token is not None and isinstance(event, TextDelta):
+            on_token(event.text)
 
-    model = chat_model
-    loop = AgentLoop(ctx, model, transcript=transcript, config=config, on_token=on_token)
-    try:
-        return loop.ask(question)
-    except ModelError as error:
-        error.hint = f"{error.hint or 'retry later'} (transcript: {transcript.path})"
-        raise
+    return session.ask(question, on_event)

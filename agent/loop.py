@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dbsage.agent.answer import Answer, answer_from
+from dbsage.agent.hooks import TurnCancelled, TurnHooks
 from dbsage.agent.injection import DATA_NOTE, as_data, flagged
 from dbsage.agent.model import ModelConfig, ModelError, explain_api_error
 from dbsage.agent.toolkit.context import ToolContext
@@ -95,11 +96,11 @@ class AgentLoop:
     def __init__(self, ctx: ToolContext, chat_model: Any, *, transcript: Transcript | None = None,
                  config: ModelConfig | None = None, on_token: Callable[[str], None] | None = None,
                  budget_tokens: int = 6_000, per_result_tokens: int = 2_000, max_steps: int = 12,
-                 stream: bool = True) -> None:
+                 stream: bool = True, hooks: TurnHooks | None = None) -> None:
         self.ctx = ctx
         self.config = config
         self.transcript = transcript
-        self.on_token = on_token
+        self.hooks = hooks or TurnHooks(on_token=on_token)  # agent/session.py watches and cancels turns here
         self.conversation = Conversation()
         self._budget_tokens, self._per_result_tokens, self._max_steps = budget_tokens, per_result_tokens, max_steps
         self._modes = ["updates", "messages"] if stream else ["updates"]  # "messages" makes the model stream
@@ -124,15 +125,18 @@ class AgentLoop:
 
     def _tool_runner(self, name: str) -> Callable[..., str]:
         def run(**arguments: Any) -> str:
+            self.hooks.tool_started(name, arguments)
             outcome = call(self.ctx, name, arguments)
             self._outcomes.append(outcome)
             self._record("tool", **outcome.model_dump(mode="json"))
+            self.hooks.tool_finished(outcome)
             return render_outcome(outcome, self._budget)
 
         run.__name__ = name
         return run
 
     def _fetch_result(self, handle: str, offset: int = 0) -> str:
+        self.hooks.check()
         try:
             full = self.ctx.results.get(handle)
         except DbsageError as exc:  # an unknown handle is the model's mistake: tell it, don't end the turn
@@ -167,7 +171,7 @@ class AgentLoop:
             self._stream(self.conversation.messages)
         except GraphRecursionError:  # the model kept calling tools: answer with what it has, and say so
             self._budget.notes.append(f"stopped after {self._max_steps} steps before the model gave a final answer")
-        except ModelError:
+        except (ModelError, TurnCancelled):
             raise
         except Exception as exc:
             typed = explain_api_error(exc, self.config) if self.config else None
@@ -185,10 +189,11 @@ class AgentLoop:
         inputs = {"messages": list(messages)}
         config = {"recursion_limit": 2 * self._max_steps + 1}
         for mode, chunk in self._graph.stream(inputs, config=config, stream_mode=self._modes):
+            self.hooks.check()  # a cancelled turn stops here: closing the stream stops the model call
             if mode == "messages":
                 token, _meta = chunk
-                if self.on_token and isinstance(token, AIMessageChunk) and isinstance(token.content, str):
-                    self.on_token(token.content)
+                if isinstance(token, AIMessageChunk) and isinstance(token.content, str):
+                    self.hooks.token(token.content)
                 continue
             for update in (chunk or {}).values():
                 for message in (update or {}).get("messages", []):

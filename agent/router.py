@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbsage.agent.answer import NO_MODEL_NOTE, Answer, answer_from, proposals_from
+from dbsage.agent.hooks import TurnHooks
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.toolkit.registry import ToolOutcome, call
 from dbsage.agent.transcripts import Transcript
@@ -129,16 +130,20 @@ def _not_understood() -> str:
     return f"Without a model I can only answer questions like:\n{examples}"
 
 
-def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None) -> Answer:
-    """Answer `question` by running the tools its intent calls for."""
+def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None,
+           hooks: TurnHooks | None = None) -> Answer:
+    """Answer `question` by running the tools its intent calls for; `hooks` watch each call and may cancel."""
+    hooks = hooks or TurnHooks()
     if transcript:
         transcript.record("user", text=question)
     routed = route(question)
     outcomes: list[ToolOutcome] = []
     for tool, arguments in routed[1] if routed else []:
+        hooks.tool_started(tool, arguments)
         outcomes.append(call(ctx, tool, arguments))
         if transcript:
             transcript.record("tool", **outcomes[-1].model_dump(mode="json"))
+        hooks.tool_finished(outcomes[-1])
     text = _compose(outcomes) if routed else _not_understood()
     result = answer_from(question, "router", f"{text}\n\n({NO_MODEL_NOTE})", outcomes, transcript=transcript,
                          notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE])

@@ -27,6 +27,18 @@ install_server_extensions() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+install_tmux() {
+  # tests/test_chat_tmux.py drives the real `dbsage chat` in a terminal; without tmux it is skipped
+  command -v tmux >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: please install tmux (as root: apt-get install tmux) for the chat's terminal test" >&2
+    return 0
+  fi
+  echo "setup: installing tmux"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+}
+
 install_python() {
   local python=${PYTHON:-python3} log=.venv/setup.log
   [ -x .venv/bin/python ] || "$python" -m venv .venv
@@ -39,5 +51,5 @@ install_python() {
   .venv/bin/python -c 'import dbsage.agent.cli.app' || { echo "setup: dbsage did not install" >&2; exit 1; }
 }
 
-if [ "${1:-}" != "--python-only" ]; then install_server_extensions; fi
+if [ "${1:-}" != "--python-only" ]; then install_server_extensions; install_tmux; fi
 install_python

@@ -14,10 +14,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import with_database
 from langchain_core.messages import AIMessage
 
 from chat_support import SHOP, ready, submit, until
-from conftest import with_database
 from dbsage.agent.proposals import ProposalDraft, ProposalStore
 from dbsage.agent.tui.app import ChatApp
 from dbsage.agent.tui.screens import ProposalScreen

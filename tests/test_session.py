@@ -28,7 +28,6 @@ from dbsage.tools.targets import resolve
 from fakes_llm import Reply, ScriptedChatModel, openai_stub, tool_call, tool_texts
 
 
-
 @pytest.fixture(scope="module")
 def shop_dsn(make_pg_db) -> str:
     return make_pg_db(SHOP)

@@ -339,9 +339,7 @@ class ChatApp(App[None]):
             block = ToolBlock(outcome.tool, outcome.arguments)
             turn.blocks.append(block)
             self._mount(block)
-            self.call_after_refresh(block.finish, outcome)
-        else:
-            block.finish(outcome)
+        block.finish(outcome)
         if isinstance(outcome.arguments.get("sql"), str):
             self.last_sql = outcome.arguments["sql"]
 

@@ -66,7 +66,14 @@ class ToolBlock(Collapsible):
         self.tool = tool
         self.arguments = arguments
         self.outcome: ToolOutcome | None = None
-        super().__init__(title=f"⋯ {self._call()} — running", collapsed=collapsed, classes="tool")
+        # The children exist from the start: a result may arrive before the block is mounted.
+        sql = arguments.get("sql")
+        self.evidence = Static(Text("running…", style="dim"), classes="tool-evidence")
+        self.full = Button("Full result", classes="full-result", compact=True)
+        self.full.display = False
+        children = [Markdown(sql_fence(sql), classes="tool-sql")] if isinstance(sql, str) else []
+        super().__init__(*children, self.evidence, self.full, title=f"⋯ {self._call()} — running",
+                         collapsed=collapsed, classes="tool")
 
     def _call(self) -> str:
         shown = {k: v for k, v in self.arguments.items() if k != "sql"}
@@ -84,22 +91,13 @@ class ToolBlock(Collapsible):
             text.append(f"\n→ {outcome.hint}")
         return text
 
-    def on_mount(self) -> None:
-        contents = self.query_one(Collapsible.Contents)
-        sql = self.arguments.get("sql")
-        if isinstance(sql, str):
-            contents.mount(Markdown(sql_fence(sql), classes="tool-sql"))
-        contents.mount(Static(self._evidence(), classes="tool-evidence"))
-
     def finish(self, outcome: ToolOutcome) -> None:
         self.outcome = outcome
         mark = "✓" if outcome.ok else "✗"
         self.title = f"{mark} {self._call()} — {headline(outcome)[:90]}"
         self.set_class(not outcome.ok, "failed")
-        contents = self.query_one(Collapsible.Contents)
-        contents.query_one(".tool-evidence", Static).update(self._evidence())
-        if outcome.ok and outcome.result is not None:
-            contents.mount(Button("Full result", classes="full-result", compact=True))
+        self.evidence.update(self._evidence())
+        self.full.display = outcome.ok and outcome.result is not None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if self.outcome is not None and event.button.has_class("full-result"):
