@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from dbsage.tools.engines.postgres_demo import database_dsn
+from dbsage.tools.engines.postgres.demo import database_dsn
 
 DATABASE = "dbsage_bench_schema"
 TABLES, COLUMNS_PER_TABLE = 2_000, 10

@@ -59,7 +59,7 @@ def pg_demo_dsn(pg_admin_dsn: str) -> str:
     """
     from dbsage.tools.demo import DEMO_DATABASE
     from dbsage.tools.demo.scale import parse_scale
-    from dbsage.tools.engines.postgres_demo import DemoLoader
+    from dbsage.tools.engines.postgres.demo import DemoLoader
 
     DemoLoader(pg_admin_dsn).ensure(parse_scale("small"))
     return with_database(pg_admin_dsn, DEMO_DATABASE)

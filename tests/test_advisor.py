@@ -15,7 +15,7 @@ from dbsage.tools.advisor.advisor import AdviseOptions, advise
 from dbsage.tools.advisor.report import AdviceReport
 from dbsage.tools.advisor.workload import WorkloadStatement, load_files, split_statements
 from dbsage.tools.engines import connect
-from dbsage.tools.engines.postgres import PostgresEngine
+from dbsage.tools.engines.postgres.adapter import PostgresEngine
 from dbsage.tools.targets import resolve
 
 SHOP = """

@@ -21,7 +21,7 @@ from dbsage.agent.cli.app import app
 from dbsage.tools.checks import Thresholds, evaluate
 from dbsage.tools.checks.scorecard import estimated_p95_ms
 from dbsage.tools.engines import connect
-from dbsage.tools.engines.postgres_checks import machine_facts
+from dbsage.tools.engines.postgres.checks import machine_facts
 from dbsage.tools.targets import resolve
 
 # Cluster-wide facts of the throwaway test cluster (tests/servers.py): fsync and full_page_writes off, no archiving,
@@ -611,7 +611,7 @@ def test_report_is_bounded_per_rule() -> None:
 
 @pytest.mark.parametrize("grant", ["pg_monitor", None], ids=["read-only role with pg_monitor", "bare login"])
 def test_checkup_as_a_least_privilege_login(healthy: str, pg_admin_dsn: str, grant: str | None) -> None:
-    from dbsage.tools.engines.postgres import read_only_role_sql
+    from dbsage.tools.engines.postgres.adapter import read_only_role_sql
 
     database = healthy.rsplit("/", 1)[1]
     role_sql = read_only_role_sql(database, ["public"], role="dbsage_t_ro").replace(" PASSWORD 'choose-a-password'", "")

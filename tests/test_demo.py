@@ -25,7 +25,7 @@ from dbsage.tools.demo import DEMO_DATABASE
 from dbsage.tools.demo.problems import PROBLEMS, problem
 from dbsage.tools.demo.scale import parse_scale
 from dbsage.tools.demo.workload import query, workload
-from dbsage.tools.engines.postgres_demo import DemoLoader, database_dsn
+from dbsage.tools.engines.postgres.demo import DemoLoader, database_dsn
 from dbsage.tools.errors import ConfigError, UsageError
 
 DBSAGE = [sys.executable, "-m", "dbsage"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from dbsage.agent.cli.app import app
 from dbsage.tools.engines import connect
 from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.postgres import PostgresEngine
+from dbsage.tools.engines.postgres.adapter import PostgresEngine
 from dbsage.tools.errors import DatabaseError, GuardRefusal, UsageError
 from dbsage.tools.explain import parse_plan, summarize
 from dbsage.tools.targets import resolve

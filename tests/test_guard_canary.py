@@ -21,7 +21,7 @@ import pymysql
 import pytest
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.postgres_query import run_guarded
+from dbsage.tools.engines.postgres.query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement
 from dbsage.tools.targets import resolve

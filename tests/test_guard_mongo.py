@@ -11,7 +11,7 @@ import pytest
 from pymongo import monitoring
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.mongo import MongoEngine
+from dbsage.tools.engines.mongo.adapter import MongoEngine
 from dbsage.tools.errors import GuardRefusal
 from dbsage.tools.guard import check_mongo
 from dbsage.tools.targets import resolve

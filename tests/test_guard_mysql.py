@@ -17,8 +17,8 @@ import pymysql
 import pytest
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.mysql import MySQLEngine
-from dbsage.tools.engines.mysql_query import run_guarded
+from dbsage.tools.engines.mysql.adapter import MySQLEngine
+from dbsage.tools.engines.mysql.query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.postgres import PostgresEngine
-from dbsage.tools.engines.postgres_query import run_guarded
+from dbsage.tools.engines.postgres.adapter import PostgresEngine
+from dbsage.tools.engines.postgres.query import run_guarded
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.targets import resolve
@@ -187,7 +187,7 @@ def test_statement_timeout_alone_stops_long_statements(engine: PostgresEngine, c
 
 
 def test_client_watchdog_alone_cancels_what_the_server_would_let_run(canary_dsn: str, monkeypatch) -> None:
-    import dbsage.tools.engines.postgres_query as postgres_query
+    import dbsage.tools.engines.postgres.query as postgres_query
 
     # Switch the server-side timeout off for this engine (session and per call): only the watchdog is left.
     engine = connect(resolve(canary_dsn), replace(LIMITS, statement_timeout_ms=500))
@@ -308,7 +308,7 @@ def test_least_privilege_role_alone_stops_what_a_read_only_transaction_lets_thro
                                                                                      canary_dsn: str) -> None:
     from urllib.parse import urlsplit
 
-    from dbsage.tools.engines.postgres import read_only_role_sql
+    from dbsage.tools.engines.postgres.adapter import read_only_role_sql
 
     parts = urlsplit(canary_dsn)
     database = parts.path.lstrip("/")

@@ -19,8 +19,8 @@ from bson import json_util
 from pymongo import monitoring
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.mongo import MongoEngine
-from dbsage.tools.engines.mongo_shapes import (
+from dbsage.tools.engines.mongo.adapter import MongoEngine
+from dbsage.tools.engines.mongo.shapes import (
     index_from_spec,
     index_usage,
     infer_fields,

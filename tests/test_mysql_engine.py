@@ -7,9 +7,9 @@ import pytest
 from conftest import mysql_admin_connection
 
 from dbsage.tools.engines import SessionLimits, connect
-from dbsage.tools.engines.mysql import MySQLEngine, connect_kwargs, session_statements
-from dbsage.tools.engines.mysql_catalog import column_default
-from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
+from dbsage.tools.engines.mysql.adapter import MySQLEngine, connect_kwargs, session_statements
+from dbsage.tools.engines.mysql.catalog import column_default
+from dbsage.tools.engines.mysql.grants import read_only_user_sql, summarise_grants
 from dbsage.tools.erd import to_mermaid
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.targets import resolve

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from dbsage.tools.engines import connect
-from dbsage.tools.engines.postgres import read_only_role_sql
+from dbsage.tools.engines.postgres.adapter import read_only_role_sql
 from dbsage.tools.targets import resolve
 
 APP = ("CREATE TABLE accounts (id int PRIMARY KEY, owner text);"

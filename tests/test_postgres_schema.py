@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dbsage.tools.engines import connect
-from dbsage.tools.engines.postgres import PostgresEngine
+from dbsage.tools.engines.postgres.adapter import PostgresEngine
 from dbsage.tools.erd import to_mermaid
 from dbsage.tools.errors import TargetUnreachable
 from dbsage.tools.targets import resolve

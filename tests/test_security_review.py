@@ -371,7 +371,7 @@ def test_mongo_introspection_samples_a_bounded_number_of_collections(mongo_uri: 
     import pymongo
 
     from dbsage.tools.engines.base import SessionLimits
-    from dbsage.tools.engines.mongo import MongoEngine
+    from dbsage.tools.engines.mongo.adapter import MongoEngine
 
     name = f"many_{secrets.token_hex(3)}"
     client: pymongo.MongoClient = pymongo.MongoClient(mongo_uri)

@@ -11,22 +11,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from dbsage.tools.engines.registry import EngineName, engine_for_scheme, engine_info
 from dbsage.tools.errors import ConfigError, UsageError
 from dbsage.tools.redact import redact_dsn, redact_url
 
-EngineName = Literal["postgres", "mysql", "mongo"]
-
-_SCHEMES: dict[str, EngineName] = {
-    "postgresql": "postgres",
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "mongodb": "mongo",
-    "mongodb+srv": "mongo",
-}
-_ENGINE_TITLES: dict[EngineName, str] = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "mongo": "MongoDB"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -52,9 +42,9 @@ class Target:
     def require(self, engine: EngineName, command: str) -> Target:
         """This target, when `command` supports its engine; a usage error with the next step otherwise."""
         if self.engine != engine:
-            raise UsageError(f"dbsage {command} supports {_ENGINE_TITLES[engine]} only so far; "
-                             f"this target is {_ENGINE_TITLES[self.engine]}",
-                             f"point --db at a {_ENGINE_TITLES[engine]} database")
+            wanted, this = engine_info(engine).title, engine_info(self.engine).title
+            raise UsageError(f"dbsage {command} supports {wanted} only so far; this target is {this}",
+                             f"point --db at a {wanted} database")
         return self
 
 
@@ -84,12 +74,8 @@ def _dsn_engine(value: str) -> EngineName | None:
 
 
 def engine_of(dsn: str) -> EngineName:
-    scheme = dsn.split("://", 1)[0].lower()
-    try:
-        return _SCHEMES[scheme]
-    except KeyError:
-        known = ", ".join(f"{s}://" for s in _SCHEMES)
-        raise UsageError(f"unknown database scheme {scheme + '://'!r}", f"use one of {known}") from None
+    """The engine a DSN URL's scheme names (the registry's schemes); an unknown scheme is a UsageError."""
+    return engine_for_scheme(dsn.split("://", 1)[0])
 
 
 def _expand_env(dsn: str, where: str) -> str:

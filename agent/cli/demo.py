@@ -27,9 +27,12 @@ from rich.text import Text
 from dbsage.tools.errors import DbsageError
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.base import Engine
 
-SectionFn = Callable[["PostgresEngine", Console, str], dict[str, Any]]
+# What the report's sections call on the engine: the demo opens it with these, so a target that lacks one fails
+# before anything is printed.
+DEMO_NEEDS = frozenset({"introspect", "server_report", "checks", "explain", "what_if"})
+SectionFn = Callable[["Engine", Console, str], dict[str, Any]]
 
 
 class Section(NamedTuple):
@@ -38,7 +41,7 @@ class Section(NamedTuple):
     run: SectionFn
 
 
-def schema_summary(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def schema_summary(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """`dbsage schema` of the demo database, one line per table."""
     from dbsage.agent.cli.render.schema import print_table_summary
 
@@ -54,7 +57,7 @@ def schema_summary(engine: PostgresEngine, console: Console, fmt: str) -> dict[s
     return {"database": snapshot.database, "tables": tables}
 
 
-def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def capability_report(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """`dbsage doctor` of the demo server: what it offers dbsage, with the fix for what is missing."""
     from dbsage.agent.cli.render.server import print_capabilities
 
@@ -64,7 +67,7 @@ def capability_report(engine: PostgresEngine, console: Console, fmt: str) -> dic
     return report.model_dump(mode="json", exclude={"login": {"read_only_role_sql"}})
 
 
-def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def checkup_section(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """The demo's checkup: `dbsage check` of the demo database."""
     from dbsage.agent.cli.render.check import print_report
 
@@ -74,7 +77,7 @@ def checkup_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[
     return report.model_dump(mode="json")
 
 
-def slow_query_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def slow_query_section(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """The demo's explain: the planted slow query in full (run with ANALYZE), then the insights on the other
     workload queries that carry a planted problem."""
     from dbsage.agent.cli.render.explain import print_explain
@@ -93,7 +96,7 @@ def slow_query_section(engine: PostgresEngine, console: Console, fmt: str) -> di
     return part
 
 
-def advice_section(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def advice_section(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """Index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
     from dbsage.agent.cli.render.advice import render
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
@@ -117,7 +120,7 @@ SECTIONS: list[Section] = [
 ]
 
 
-def run_sections(engine: PostgresEngine, console: Console, fmt: str) -> dict[str, Any]:
+def run_sections(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
     """Run every section in order; return {key: JSON part}."""
     results: dict[str, Any] = {}
     for section in SECTIONS:

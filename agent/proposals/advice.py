@@ -11,7 +11,7 @@ from dbsage.agent.proposals.store import ProposalStore
 from dbsage.tools.advisor.report import AdviceReport, Recommendation
 
 
-def draft_for(rec: Recommendation, report: AdviceReport, engine: str = "postgres") -> ProposalDraft:
+def draft_for(rec: Recommendation, report: AdviceReport, engine: str) -> ProposalDraft:
     helped = ", ".join(f"{s.statement_id} cost {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
     benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
                else "unverified (heuristic: hypopg missing)")
@@ -23,7 +23,7 @@ def draft_for(rec: Recommendation, report: AdviceReport, engine: str = "postgres
     )
 
 
-def file_advice(report: AdviceReport, by: str, engine: str = "postgres") -> list[Proposal]:
+def file_advice(report: AdviceReport, by: str, engine: str) -> list[Proposal]:
     """File every recommendation of `report` as a pending proposal signed `by`."""
     store = ProposalStore()
     return [store.create(draft_for(rec, report, engine), by=by) for rec in report.recommendations]

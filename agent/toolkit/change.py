@@ -13,9 +13,8 @@ from pydantic import BaseModel, Field
 from dbsage.agent.proposals.advice import file_advice
 from dbsage.agent.proposals.model import Proposal
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.spec import ToolSpec
+from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.advisor.report import AdviceReport
-from dbsage.tools.errors import CapabilityMissing
 from dbsage.tools.guard import MAX_STATEMENT_CHARS as MAX_SQL  # a longer statement would be refused anyway
 from dbsage.tools.units import human_bytes
 
@@ -38,10 +37,7 @@ def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.advisor.workload import WorkloadStatement
 
-    engine = ctx.engine
-    if not hasattr(engine, "what_if"):
-        raise CapabilityMissing(f"index advice needs PostgreSQL (this target is {engine.name})",
-                                "use explain_query on the statements instead")
+    engine = engine_for(ctx, "introspect", "what_if")
     options = AdviseOptions(budget_bytes=int(params.budget_mb * 1024 * 1024) if params.budget_mb else None,
                             max_indexes=params.max_indexes, max_seconds=30.0,
                             workload_source="statements from the question" if params.statements

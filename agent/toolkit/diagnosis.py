@@ -7,10 +7,9 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.spec import ToolSpec
+from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.checks.model import CheckReport, Family
-from dbsage.tools.engines.postgres_stats import SortKey, TopReport
-from dbsage.tools.errors import CapabilityMissing
+from dbsage.tools.top import SortKey, TopReport
 
 
 class TopStatementsInput(BaseModel):
@@ -19,10 +18,7 @@ class TopStatementsInput(BaseModel):
 
 
 def _top(ctx: ToolContext, params: TopStatementsInput) -> TopReport:
-    engine = ctx.engine
-    if not hasattr(engine, "top_statements"):
-        raise CapabilityMissing(f"top statements are not available for {engine.name} yet", "use checkup")
-    report: TopReport = engine.top_statements(sort=params.sort, limit=params.limit)
+    report: TopReport = engine_for(ctx, "top_statements").top_statements(sort=params.sort, limit=params.limit)
     return report
 
 
@@ -47,10 +43,7 @@ class CheckupInput(BaseModel):
 
 
 def _checkup(ctx: ToolContext, params: CheckupInput) -> CheckReport:
-    engine = ctx.engine
-    if not hasattr(engine, "checks"):
-        raise CapabilityMissing(f"the checkup is not available for {engine.name} yet", "use list_objects")
-    report: CheckReport = engine.checks()
+    report: CheckReport = engine_for(ctx, "checks").checks()
     if params.family:
         report.findings = [f for f in report.findings if f.family == params.family]
     return report

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.spec import ToolSpec
-from dbsage.tools.errors import CapabilityMissing
+from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.explain import ExplainResult
 from dbsage.tools.guard import MAX_STATEMENT_CHARS as MAX_SQL  # a longer statement would be refused anyway
 from dbsage.tools.query_result import QueryResult
@@ -20,11 +19,7 @@ class RunQueryInput(BaseModel):
 
 
 def _run_query(ctx: ToolContext, params: RunQueryInput) -> QueryResult:
-    engine = ctx.engine
-    if not hasattr(engine, "run_sql"):
-        raise CapabilityMissing(f"run_query needs a SQL engine; this target is {engine.name}",
-                                "use describe_object and the other tools for this database")
-    result: QueryResult = engine.run_sql(params.sql, max_rows=params.max_rows)
+    result: QueryResult = engine_for(ctx, "run").run(params.sql, max_rows=params.max_rows)
     return result
 
 
@@ -50,10 +45,7 @@ class ExplainQueryInput(BaseModel):
 
 
 def _explain(ctx: ToolContext, params: ExplainQueryInput) -> ExplainResult:
-    engine = ctx.engine
-    if not hasattr(engine, "explain"):
-        raise CapabilityMissing(f"explain is not available for {engine.name} yet", "use run_query or checkup")
-    result: ExplainResult = engine.explain(params.sql, analyze=params.analyze)
+    result: ExplainResult = engine_for(ctx, "explain").explain(params.sql, analyze=params.analyze)
     return result
 
 

@@ -16,12 +16,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from dbsage.agent.toolkit.context import ToolContext
+from dbsage.tools.engines.registry import Feature, require
 
 
 @cache
 def tool_description(name: str) -> str:
     """The description a model or MCP client reads, versioned as text in prompts/tools/."""
     return files("dbsage.prompts").joinpath("tools", f"{name}.txt").read_text(encoding="utf-8").strip()
+
+
+def engine_for(ctx: ToolContext, *needs: Feature) -> Any:
+    """`ctx`'s engine, once the registry says it offers `needs`; CapabilityMissing (before connecting) otherwise.
+    Tools ask for what they need this way and never name an engine."""
+    require(ctx.target, needs)
+    return ctx.engine
 
 
 @dataclass(frozen=True)

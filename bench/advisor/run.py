@@ -35,7 +35,7 @@ from dbsage.tools.advisor.advisor import AdviseOptions, advise_database, schema_
 from dbsage.tools.advisor.workload import WorkloadStatement, split_statements  # noqa: E402
 from dbsage.tools.engines import connect  # noqa: E402
 from dbsage.tools.engines.base import SessionLimits  # noqa: E402
-from dbsage.tools.engines.postgres import PostgresEngine  # noqa: E402
+from dbsage.tools.engines.postgres.adapter import PostgresEngine  # noqa: E402
 from dbsage.tools.targets import resolve  # noqa: E402
 
 BUDGETS = (0.25, 0.50, 1.00)
@@ -251,7 +251,7 @@ def demo(max_seconds: float) -> list[dict[str, Any]]:
     from dbsage.tools.demo import DEMO_DATABASE
     from dbsage.tools.demo.scale import parse_scale
     from dbsage.tools.demo.workload import workload
-    from dbsage.tools.engines.postgres_demo import DemoLoader
+    from dbsage.tools.engines.postgres.demo import DemoLoader
     from servers import postgres_cluster
 
     with postgres_cluster() as admin:

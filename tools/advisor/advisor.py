@@ -20,7 +20,7 @@ from dbsage.tools.errors import DbsageError, GuardRefusal, UsageError
 from dbsage.tools.schema import SchemaSnapshot
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.base import Engine
 
 Progress = Callable[[str], None]
 MAX_CANDIDATES = 200
@@ -77,7 +77,7 @@ def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[Work
     return report
 
 
-def advise_database(engine: PostgresEngine, statements: list[WorkloadStatement] | None, options: AdviseOptions,
+def advise_database(engine: Engine, statements: list[WorkloadStatement] | None, options: AdviseOptions,
                     progress: Progress | None = None) -> AdviceReport:
     """`advise` on the engine's own schema and what-if session; `statements=None` takes the statistics view's
     workload (weighed by `options.weight_by`). Raises UsageError when that view is empty, and when no statement

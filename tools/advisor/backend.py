@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
 from dbsage.tools.guard import GuardedStatement
 
 
@@ -31,6 +32,10 @@ class WhatIfBackend(Protocol):
         ...
 
     def plan(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> PlanCost: ...
+
+    def statistics_workload(self, weight_by: WeightBy) -> list[WorkloadStatement]:
+        """The heaviest statements from the engine's statistics view, as a workload to advise for."""
+        ...
 
     def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float: ...
 

@@ -2,7 +2,7 @@
 
 Data, not code, lives here: the schema/data SQL (schema.sql, data.sql, indexes.sql), the app's queries
 (workload.sql, parsed by `workload.py`), the planted problems (`problems.py`) and the scale (`scale.py`). The loader
-that sends it to a server is `dbsage.tools.engines.postgres_demo` (only tools/engines touches drivers).
+that sends it to a server is `dbsage.tools.engines.postgres.demo` (only tools/engines touches drivers).
 """
 
 from __future__ import annotations

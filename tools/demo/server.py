@@ -45,7 +45,7 @@ def embedded_server(notes: list[str] | None = None) -> ChosenServer:
 
 
 def choose_server(db: str | None, embedded: bool = False) -> ChosenServer:
-    from dbsage.tools.engines.postgres_demo import probe
+    from dbsage.tools.engines.postgres.demo import probe
 
     if embedded_forced(embedded):
         return embedded_server()

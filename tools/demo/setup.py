@@ -25,7 +25,7 @@ class DemoSetup:
     @property
     def target(self) -> Target:
         """The demo database as a target for the (read-only) engines."""
-        from dbsage.tools.engines.postgres_demo import database_dsn
+        from dbsage.tools.engines.postgres.demo import database_dsn
 
         return Target(engine="postgres", dsn=database_dsn(self.server.dsn, DEMO_DATABASE), source="dbsage demo")
 
@@ -33,7 +33,7 @@ class DemoSetup:
 def set_up_demo(db: str | None, scale: DemoScale, *, embedded: bool = False, rebuild: bool = False,
                 on_step: OnStep | None = None, on_note: Callable[[str], None] | None = None) -> DemoSetup:
     """Choose the server, then find or build the demo database; `on_note` hears why a server was chosen."""
-    from dbsage.tools.engines.postgres_demo import DemoLoader
+    from dbsage.tools.engines.postgres.demo import DemoLoader
 
     tell = on_note or (lambda _note: None)
     server = choose_server(db, embedded)

@@ -14,6 +14,7 @@ from dbsage.agent.cli.output import Format, emit_json, reporting, stderr, stdout
 if TYPE_CHECKING:
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.advisor.workload import WorkloadStatement
+    from dbsage.tools.targets import Target
 
 
 class WeightBy(StrEnum):
@@ -37,11 +38,13 @@ def advise_command(
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
     from dbsage.agent.cli.render.advice import render
     from dbsage.agent.proposals.advice import file_advice
+    from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        report = run_advice(db, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
+        target = resolve(db)
+        report = run_advice(target, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
                             quiet=fmt is Format.json)
-        filed = file_advice(report, by="dbsage advise") if propose else []
+        filed = file_advice(report, by="dbsage advise", engine=target.engine) if propose else []
         if fmt is Format.json:
             emit_json("advise", report=report, reduction=round(report.reduction, 4),
                       proposals=[p.id for p in filed])
@@ -52,18 +55,17 @@ def advise_command(
                              f"{proposal.id})")
 
 
-def run_advice(db: str | None, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
+def run_advice(target: Target, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
                max_seconds: float, weight_by: str, quiet: bool = False) -> AdviceReport:
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
-    from dbsage.tools.engines import connect_postgres
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.errors import UsageError
-    from dbsage.tools.targets import resolve
 
     for name, value in (("--max-seconds", max_seconds), ("--budget-mb", budget_mb), ("--max-indexes", max_indexes)):
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive", f"pass {name} with a number above zero")
     statements = _load_workload(workload) if workload else None
-    engine = connect_postgres(resolve(db), "advise")
+    engine = open_engine(target, needs={"introspect", "what_if"}, command="advise")
     options = AdviseOptions(budget_bytes=int(budget_mb * 1024 * 1024) if budget_mb else None,
                             max_indexes=max_indexes, max_seconds=max_seconds,
                             weight_by="time" if weight_by == "time" else "calls",

@@ -19,7 +19,7 @@ def check_command(
     """Health checkup: every finding with severity, evidence and a fix; a scorecard against the checklist."""
     from dbsage.agent.cli.render.check import print_report
     from dbsage.tools.checks import FAMILIES
-    from dbsage.tools.engines import connect_postgres
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
@@ -27,7 +27,7 @@ def check_command(
         unknown = sorted(set(family or []) - set(FAMILIES))
         if unknown:
             raise UsageError(f"unknown family {', '.join(unknown)}", f"use one of: {', '.join(FAMILIES)}")
-        engine = connect_postgres(resolve(db), "check")
+        engine = open_engine(resolve(db), needs={"checks"}, command="check")
         try:
             report = engine.checks()
         finally:

@@ -27,11 +27,11 @@ def demo_command(
     stop: Annotated[bool, typer.Option("--stop", help="stop the embedded PostgreSQL and exit")] = False,
 ) -> None:
     """Build a demo database with planted problems (once) and show what dbsage finds in it."""
-    from dbsage.agent.cli.demo import run_sections
+    from dbsage.agent.cli.demo import DEMO_NEEDS, run_sections
     from dbsage.agent.cli.render.demo_setup import print_setup, print_step
     from dbsage.tools.demo.scale import parse_scale
     from dbsage.tools.demo.setup import set_up_demo
-    from dbsage.tools.engines import connect_postgres
+    from dbsage.tools.engines.registry import open_engine
 
     with reporting(fmt.value):
         if stop:
@@ -42,7 +42,7 @@ def demo_command(
         setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=print_step,
                             on_note=lambda note: stderr.print(f"  note: {note}", highlight=False))
         print_setup(setup)
-        engine = connect_postgres(setup.target, "demo")
+        engine = open_engine(setup.target, needs=DEMO_NEEDS, command="demo")
         try:
             sections = run_sections(engine, stdout, fmt.value)
         finally:

@@ -9,11 +9,11 @@ from dbsage.agent.cli.output import Format, emit_json, reporting
 def doctor_command(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """Check what the server offers dbsage and whether the login is safely read-only."""
     from dbsage.agent.cli.render.server import print_server
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        engine = connect(resolve(db))
+        engine = open_engine(resolve(db), needs={"server_report"})
         try:
             report = engine.server_report()
         finally:

@@ -21,13 +21,13 @@ def explain_command(
 ) -> None:
     """Explain a statement: where the time goes, and what to change."""
     from dbsage.agent.cli.render.explain import print_explain
-    from dbsage.tools.engines import connect_postgres
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.explain import summarize
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
         text = sys.stdin.read() if sql == "-" else sql
-        engine = connect_postgres(resolve(db), "explain")
+        engine = open_engine(resolve(db), needs={"explain"}, command="explain")
         try:
             result = engine.explain(text, analyze=run)
         finally:

@@ -26,12 +26,12 @@ def schema_command(
 ) -> None:
     """Show the schema: every object, or one OBJECT in detail."""
     from dbsage.agent.cli.render.schema import print_detail, print_overview
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.errors import UsageError
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        engine = connect(resolve(db))
+        engine = open_engine(resolve(db), needs={"introspect"})
         try:
             snapshot = engine.introspect(object_name)
         finally:

@@ -1,15 +1,14 @@
 """`dbsage sql [SQL|-]`: run one statement through the read-only guard and print the bounded result.
 
 Exit 0 with results; 3 and `refused: <reason>` on stderr when the guard refuses; 1 with the server's own error text
-when the database rejects the statement. For a MongoDB target, SQL is a JSON command document
-(`{"find": "orders", "filter": {"status": "new"}}`).
+when the database rejects the statement. Each engine takes a statement in its own language (registry.py says
+which): SQL text, or a MongoDB command document as JSON (`{"find": "orders", "filter": {"status": "new"}}`).
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,7 +17,7 @@ from dbsage.agent.cli.output import Format, emit_json, reporting
 from dbsage.tools.errors import UsageError  # already loaded by cli.output: costs nothing at start-up
 
 if TYPE_CHECKING:
-    from dbsage.tools.query_result import QueryResult
+    pass
 
 SqlArgument = Annotated[
     str | None,
@@ -41,7 +40,8 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
     from dataclasses import replace
 
     from dbsage.agent.cli.render.query import print_rows
-    from dbsage.tools.engines import SessionLimits, connect
+    from dbsage.tools.engines.base import SessionLimits
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
@@ -50,9 +50,9 @@ def sql_command(sql: SqlArgument = None, db: DbOption = None, fmt: FormatOption 
         limits = SessionLimits()
         if timeout is not None:
             limits = replace(limits, statement_timeout_ms=int(timeout * 1000))
-        engine = connect(target, limits)
+        engine = open_engine(target, needs={"run"}, limits=limits)
         try:
-            result = _run(engine, target.engine, text, max_rows)
+            result = engine.run(text, max_rows=max_rows)  # the engine's guard checks it before connecting
         finally:
             engine.close()
         if fmt is Format.json:
@@ -69,14 +69,3 @@ def _read_statement(sql: str | None) -> str:
     if not text or not text.strip():
         raise UsageError("no statement given", "pass it as an argument, or pipe it in: echo 'SELECT 1' | dbsage sql -")
     return text
-
-
-def _run(engine: Any, engine_name: str, text: str, max_rows: int | None) -> QueryResult:
-    if engine_name == "mongo":
-        try:
-            operation = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"a MongoDB target takes a JSON command document ({exc.msg})",
-                             'e.g. dbsage sql \'{"find": "orders", "filter": {"status": "new"}}\'') from None
-        return engine.run_mongo(operation, max_rows=max_rows)
-    return engine.run_sql(text, max_rows=max_rows)  # the engine passes it through the guard before connecting

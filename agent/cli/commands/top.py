@@ -27,11 +27,11 @@ def top_command(
 ) -> None:
     """The heaviest statements: time, calls, rows, blocks and cache hit ratio."""
     from dbsage.agent.cli.render.top import print_top
-    from dbsage.tools.engines import connect_postgres
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
-        engine = connect_postgres(resolve(db), "top")
+        engine = open_engine(resolve(db), needs={"top_statements"}, command="top")
         try:
             report = engine.top_statements(sort=sort.value, limit=limit)
         finally:

@@ -12,7 +12,7 @@ from dbsage.agent.cli.output import stdout
 from dbsage.tools.units import human_count
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres_stats import TopReport
+    from dbsage.tools.top import TopReport
 
 
 def print_top(report: TopReport, console: Console = stdout) -> None:

@@ -9,6 +9,7 @@ mongod documents as well as on the test server).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -28,8 +29,8 @@ from pymongo.errors import (
 )
 
 from dbsage.tools.capabilities import Capability, ServerReport
-from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.mongo_shapes import (
+from dbsage.tools.engines.base import EngineBase, SessionLimits
+from dbsage.tools.engines.mongo.shapes import (
     CollectionStorage,
     index_from_spec,
     index_usage,
@@ -56,7 +57,7 @@ _COMMAND_NOT_FOUND = 59
 Document = dict[str, Any]
 
 
-class MongoEngine:
+class MongoEngine(EngineBase):
     name = "mongo"
 
     def __init__(self, target: Target, limits: SessionLimits, sample_size: int = 200, max_depth: int = 3,
@@ -130,9 +131,21 @@ class MongoEngine:
             "authSource",
         )
 
+    def run(self, statement: str | dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
+        """The protocol's `run`: a command document, as a dict or its JSON text (run_mongo)."""
+        if isinstance(statement, str):
+            try:
+                statement = json.loads(statement)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"a MongoDB target takes a JSON command document ({exc.msg})",
+                                 'e.g. dbsage sql \'{"find": "orders", "filter": {"status": "new"}}\'') from None
+        if not isinstance(statement, dict):
+            raise UsageError("a MongoDB command is a JSON object", 'e.g. {"find": "orders", "filter": {}}')
+        return self.run_mongo(statement, max_rows=max_rows)
+
     def run_mongo(self, operation: dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
         """One command document through the read-only guard, then run it bounded (mongo_query)."""
-        from dbsage.tools.engines.mongo_query import run_mongo
+        from dbsage.tools.engines.mongo.query import run_mongo
         from dbsage.tools.guard import check_mongo
 
         check_mongo(operation)  # a refusal never opens a connection

@@ -19,7 +19,7 @@ from dbsage.tools.query_result import QueryResult, RowCollector
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.mongo import MongoEngine
+    from dbsage.tools.engines.mongo.adapter import MongoEngine
 
 
 def run_mongo(engine: MongoEngine, operation: dict[str, Any], *, max_rows: int | None = None) -> QueryResult:

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -25,9 +24,10 @@ import pymysql
 import pymysql.cursors
 
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
-from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.mysql_catalog import assemble
-from dbsage.tools.engines.mysql_grants import read_only_user_sql, summarise_grants
+from dbsage.tools.engines.base import EngineBase, SessionLimits
+from dbsage.tools.engines.mysql.catalog import assemble
+from dbsage.tools.engines.mysql.grants import read_only_user_sql, summarise_grants
+from dbsage.tools.engines.mysql.sqlfiles import load as _sql
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
@@ -40,8 +40,6 @@ _OPTIONAL_ERRORS = {1044, 1142, 1143, 1146, 1109, 1227}
 _MAX_IDLE = 4
 
 
-def _sql(name: str) -> str:
-    return files("dbsage.tools").joinpath("sql", f"mysql_{name}.sql").read_text(encoding="utf-8")
 
 
 def connect_kwargs(dsn: str, limits: SessionLimits) -> dict[str, Any]:
@@ -108,7 +106,7 @@ class ServerFlavour:
         return tuple(int(p) for p in head.split(".") if p.isdigit())
 
 
-class MySQLEngine:
+class MySQLEngine(EngineBase):
     name = "mysql"
 
     def __init__(self, target: Target, limits: SessionLimits) -> None:
@@ -176,9 +174,15 @@ class MySQLEngine:
                 healthy = False  # a broken connection is dropped, never handed out again
             self._release(conn, healthy)
 
+    def run(self, statement: str | dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
+        """The protocol's `run`: SQL text (run_sql)."""
+        if not isinstance(statement, str):
+            raise UsageError("a MySQL/MariaDB target takes SQL text", "pass one statement, e.g. SELECT 1")
+        return self.run_sql(statement, max_rows=max_rows)
+
     def run_sql(self, sql: str, *, max_rows: int | None = None) -> QueryResult:
         """One statement through the read-only guard, then run read-only with time limit and caps (mysql_query)."""
-        from dbsage.tools.engines.mysql_query import run_sql
+        from dbsage.tools.engines.mysql.query import run_sql
 
         return run_sql(self, sql, max_rows=max_rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dbsage.tools.engines.mysql_catalog import quote_ident
+from dbsage.tools.engines.mysql.catalog import quote_ident
 
 _GRANT = re.compile(
     r"^GRANT\s+(?P<privileges>.+?)\s+ON\s+(?:(?:TABLE|FUNCTION|PROCEDURE|PACKAGE\s+BODY|PACKAGE)\s+)?"

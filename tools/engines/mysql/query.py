@@ -23,7 +23,7 @@ from dbsage.tools.query_result import QueryResult, RowCollector
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.mysql import MySQLEngine
+    from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 # Server error codes for "the statement ran out of time" (MariaDB max_statement_time, MySQL max_execution_time).
 _TIMEOUT_ERRORS = {1969, 3024}

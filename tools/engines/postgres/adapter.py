@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -18,9 +17,10 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
-from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.postgres_whatif import PostgresWhatIf, what_if_session
-from dbsage.tools.errors import DatabaseError, TargetUnreachable
+from dbsage.tools.engines.base import EngineBase, SessionLimits
+from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+from dbsage.tools.engines.postgres.whatif import PostgresWhatIf, what_if_session
+from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
@@ -28,7 +28,7 @@ from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
     from dbsage.tools.checks import CheckReport, Thresholds
-    from dbsage.tools.engines.postgres_stats import TopReport
+    from dbsage.tools.engines.postgres.stats import TopReport
     from dbsage.tools.explain import ExplainResult
 
 _KINDS: dict[str, ObjectKind] = {
@@ -39,8 +39,6 @@ _CONSTRAINT_KINDS: dict[str, ConstraintKind] = {
 }
 
 
-def _sql(name: str) -> str:
-    return files("dbsage.tools").joinpath("sql", f"postgres_{name}.sql").read_text(encoding="utf-8")
 
 
 def session_options(limits: SessionLimits) -> str:
@@ -54,7 +52,7 @@ def session_options(limits: SessionLimits) -> str:
     return " ".join(f"-c {key}={value}" for key, value in settings.items())
 
 
-class PostgresEngine:
+class PostgresEngine(EngineBase):
     name = "postgres"
 
     def __init__(self, target: Target, limits: SessionLimits) -> None:
@@ -139,9 +137,15 @@ class PostgresEngine:
             except psycopg.Error as exc:
                 raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}") from None
 
+    def run(self, statement: str | dict[str, Any], *, max_rows: int | None = None) -> QueryResult:
+        """The protocol's `run`: SQL text (run_sql)."""
+        if not isinstance(statement, str):
+            raise UsageError("a PostgreSQL target takes SQL text", "pass one statement, e.g. SELECT 1")
+        return self.run_sql(statement, max_rows=max_rows)
+
     def run_sql(self, sql: str, *, max_rows: int | None = None) -> QueryResult:
         """One statement through the read-only guard, then run read-only with timeout and caps (postgres_query)."""
-        from dbsage.tools.engines.postgres_query import run_sql
+        from dbsage.tools.engines.postgres.query import run_sql
 
         return run_sql(self, sql, max_rows=max_rows)
 
@@ -178,19 +182,19 @@ class PostgresEngine:
 
     def explain(self, sql: str, analyze: bool = False) -> ExplainResult:
         """Plan + insights (postgres_explain.py); `analyze` runs plain reads only, rolled back, with the timeout."""
-        from dbsage.tools.engines.postgres_explain import explain_statement
+        from dbsage.tools.engines.postgres.explain import explain_statement
 
         return explain_statement(self, sql, run=analyze)
 
     def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
         """The heaviest statements from pg_stat_statements (postgres_stats.py)."""
-        from dbsage.tools.engines.postgres_stats import top_statements
+        from dbsage.tools.engines.postgres.stats import top_statements
 
         return top_statements(self, sort=sort, limit=limit)
 
     def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
         """The health checkup: findings by family and the scorecard (postgres_checks.py)."""
-        from dbsage.tools.engines.postgres_checks import run_checks
+        from dbsage.tools.engines.postgres.checks import run_checks
 
         return run_checks(self, thresholds)
 

@@ -19,7 +19,7 @@ from dbsage.tools.query_result import mask_secrets
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.postgres.adapter import PostgresEngine
 
 FACTS = ("environment", "settings", "tables", "indexes", "foreign_keys", "columns", "sequences", "activity",
          "database", "archiver", "slots", "replication", "roles", "role_passwords", "schema_privileges", "hba")
@@ -38,7 +38,8 @@ def run_checks(engine: PostgresEngine, thresholds: Thresholds | None = None) -> 
 
 
 def read_facts(engine: PostgresEngine) -> tuple[Facts, list[str]]:
-    from dbsage.tools.engines.postgres import _sql, read_only_role_sql
+    from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+    from dbsage.tools.engines.postgres.adapter import read_only_role_sql
 
     facts: Facts = {}
     skipped: list[str] = []

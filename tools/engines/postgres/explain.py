@@ -17,7 +17,7 @@ from dbsage.tools.explain.query_text import referenced_tables
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.postgres.adapter import PostgresEngine
     from dbsage.tools.guard import GuardedStatement
 
 EXECUTABLE = {"select"}  # guard kinds EXPLAIN ANALYZE may execute: plain reads
@@ -55,7 +55,7 @@ def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tupl
     # The same session layer as guarded execution (postgres_query): transaction-local statement timeout,
     # pg_catalog first on the search_path, and a refusal when a user function shadows a name the statement calls
     # (the planner folds immutable functions even without ANALYZE).
-    from dbsage.tools.engines.postgres_query import enter_guarded_session
+    from dbsage.tools.engines.postgres.query import enter_guarded_session
 
     with engine.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         try:
@@ -86,7 +86,7 @@ def _plan_relations(node: dict[str, Any]) -> list[str]:
 
 
 def _context(cur: psycopg.Cursor[Any], document: Any, statement: str) -> ExplainContext:
-    from dbsage.tools.engines.postgres import _sql
+    from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 
     plan = document[0]["Plan"] if isinstance(document, list) and document else {}
     names = sorted(set(_plan_relations(plan)) | set(referenced_tables(statement)))

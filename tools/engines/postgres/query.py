@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors
 
-from dbsage.tools.engines.postgres import _sql
+from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.query_result import QueryResult, RowCollector
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.postgres.adapter import PostgresEngine
 
 _WATCHDOG_GRACE_S = 2.0
 # psycopg sends a named cursor's query as DECLARE "<name>" CURSOR FOR <query>; the server quotes that in errors.

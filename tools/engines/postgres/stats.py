@@ -5,18 +5,15 @@ When the extension is missing or not preloaded, CapabilityMissing says exactly w
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING, Any
 
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, UsageError
 from dbsage.tools.query_result import mask_secrets
+from dbsage.tools.top import SortKey, TopReport, TopStatement  # noqa: F401 (re-exported: the models live in tools/top.py)
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.postgres.adapter import PostgresEngine
 
-SortKey = Literal["total", "mean", "calls", "io"]
 ORDER_BY: dict[str, str] = {
     "total": "s.total_exec_time",
     "mean": "s.mean_exec_time",
@@ -24,41 +21,6 @@ ORDER_BY: dict[str, str] = {
     "io": "(s.shared_blks_read + s.local_blks_read + s.temp_blks_read + s.temp_blks_written)",
 }
 MAX_LIMIT = 500
-
-
-class TopStatement(BaseModel):
-    queryid: int | None
-    query: str = Field(description="normalized text: constants replaced by $1, $2 …")
-    role: str | None = None
-    calls: int
-    rows: int
-    total_ms: float
-    mean_ms: float
-    stddev_ms: float
-    min_ms: float
-    max_ms: float
-    shared_blks_hit: int
-    shared_blks_read: int
-    shared_blks_dirtied: int
-    shared_blks_written: int
-    local_blks_hit: int
-    local_blks_read: int
-    temp_blks_read: int
-    temp_blks_written: int
-    cache_hit_ratio: float | None = Field(description="shared hits / (hits + reads); None when it read nothing")
-    share_of_total: float = Field(description="this statement's part of all execution time listed")
-
-    @property
-    def io_blocks(self) -> int:
-        return self.shared_blks_read + self.local_blks_read + self.temp_blks_read + self.temp_blks_written
-
-
-class TopReport(BaseModel):
-    sort: SortKey
-    limit: int
-    statements: list[TopStatement]
-    stats_since: datetime | None = Field(default=None, description="pg_stat_statements' last reset")
-    notes: list[str] = Field(default_factory=list)
 
 
 def enabling_steps(status: dict[str, Any]) -> str:
@@ -76,7 +38,7 @@ def enabling_steps(status: dict[str, Any]) -> str:
 
 
 def require_pg_stat_statements(engine: PostgresEngine) -> dict[str, Any]:
-    from dbsage.tools.engines.postgres import _sql
+    from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 
     status = engine.catalog_query(_sql("pss_status"), {})[0]
     if status["preloaded"] is None:  # this login may not read the setting: ask the view itself
@@ -105,7 +67,7 @@ def _view_answers(engine: PostgresEngine) -> bool:
 
 
 def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20) -> TopReport:
-    from dbsage.tools.engines.postgres import _sql
+    from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 
     if sort not in ORDER_BY:
         raise UsageError(f"unknown sort {sort!r}", f"use one of: {', '.join(ORDER_BY)}")

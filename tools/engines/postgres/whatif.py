@@ -30,7 +30,7 @@ from dbsage.tools.guard import GuardedStatement
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.postgres import PostgresEngine
+    from dbsage.tools.engines.postgres.adapter import PostgresEngine
 
 GENERIC_PLANS = ("generic plans: PREPARE + plan_cache_mode = force_generic_plan + EXPLAIN EXECUTE with NULL "
                  "arguments (the plan the server caches for any value; pg_stat_statements keeps no values to sample)")
@@ -99,7 +99,7 @@ class PostgresWhatIf:
     def register(self, statement_id: str, statement: GuardedStatement, parameter_count: int) -> PlanCost:
         # The session layer every guarded path enters (timeout, pg_catalog first on the search_path, refusal when a
         # user function shadows a name the statement calls): the planner folds immutable functions even in EXPLAIN.
-        from dbsage.tools.engines.postgres_query import enter_guarded_session
+        from dbsage.tools.engines.postgres.query import enter_guarded_session
 
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
@@ -151,7 +151,7 @@ class PostgresWhatIf:
 
     def statistics_workload(self, weight_by: WeightBy, limit: int = 100) -> list[WorkloadStatement]:
         """The heaviest statements of this database in pg_stat_statements."""
-        from dbsage.tools.engines.postgres import _sql
+        from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 
         try:
             with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
@@ -165,8 +165,8 @@ class PostgresWhatIf:
 
     def _workload_unreadable(self, exc: psycopg.Error) -> CapabilityMissing | DatabaseError:
         """Missing or not preloaded: the same steps as `dbsage top` gives; the server's own error otherwise."""
-        from dbsage.tools.engines.postgres import _sql
-        from dbsage.tools.engines.postgres_stats import unusable
+        from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+        from dbsage.tools.engines.postgres.stats import unusable
 
         with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
             cur.execute(_sql("pss_status"), {})
