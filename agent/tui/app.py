@@ -68,9 +68,10 @@ class Connected(Message):
 
 
 class ServerKnown(Message):
-    def __init__(self, server: str, login: str, read_only: bool | None, warning: str | None) -> None:
+    def __init__(self, server: str, login: str, read_only: bool | None, warning: str | None,
+                 error: DbsageError | None = None) -> None:
         super().__init__()
-        self.server, self.login, self.read_only, self.warning = server, login, read_only, warning
+        self.server, self.login, self.read_only, self.warning, self.error = server, login, read_only, warning, error
 
 
 class SchemaLoaded(Message):
@@ -211,7 +212,7 @@ class ChatApp(App[None]):
         try:
             report = ctx.engine.server_report()
         except DbsageError as error:
-            self.post_message(ServerKnown("not connected", error.message, None, None))
+            self.post_message(ServerKnown("not connected", "", None, None, error))
             return
         login = report.login
         read_only = None if login is None or login.can_write is None else not (login.can_write or login.superuser)
@@ -243,6 +244,9 @@ class ChatApp(App[None]):
     def on_server_known(self, message: ServerKnown) -> None:
         self.server = (message.server, message.login, message.read_only)
         self._header()
+        if message.error is not None:
+            self._error(f"not connected: {message.error.message}",
+                        f"{message.error.hint or 'check the target'}; or switch connections with F4")
         banner = self.query_one("#banner", Static)
         banner.update(message.warning or "")
         banner.set_class(message.warning is not None, "shown")
