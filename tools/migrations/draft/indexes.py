@@ -105,6 +105,7 @@ def _pg_partitioned_index(ctx: DraftContext, name: str, columns: list[str], uniq
     up = [
         ctx.lock_timeout(),
         Step(sql=f"CREATE {kind} IF NOT EXISTS {ctx.ident(name)} ON ONLY {table} ({ctx.idents(columns)}){predicate}",
+             lint_ignore=["index-not-concurrent"],
              comment="A partitioned table cannot be indexed CONCURRENTLY: create the parent's index ON ONLY the "
                      "parent — empty and INVALID, so it is instant — and build each partition's below."),
     ]
@@ -118,6 +119,7 @@ def _pg_partitioned_index(ctx: DraftContext, name: str, columns: list[str], uniq
     down = [
         ctx.lock_timeout(),
         Step(sql=f"DROP INDEX IF EXISTS {_sibling(ctx, ctx.request.table, name)}",
+             lint_ignore=["drop-index-not-concurrent"],
              comment="A partitioned index cannot be dropped CONCURRENTLY; dropping it drops the attached partition "
                      "indexes too, under a brief lock on each partition."),
     ]
