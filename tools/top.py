@@ -35,6 +35,11 @@ class TopStatement(BaseModel):
     temp_blks_written: int
     cache_hit_ratio: float | None = Field(description="shared hits / (hits + reads); None when it read nothing")
     share_of_total: float = Field(description="this statement's part of all execution time listed")
+    # Counters MySQL/MariaDB keep (performance_schema digests) and PostgreSQL does not: None there.
+    digest: str | None = Field(default=None, description="MySQL statement digest (its queryid)")
+    rows_examined: int | None = Field(default=None, description="rows read to produce `rows` (MySQL)")
+    no_index_used: int | None = Field(default=None, description="executions that scanned a table without an index")
+    tmp_disk_tables: int | None = Field(default=None, description="temporary tables that went to disk (MySQL)")
 
     @property
     def io_blocks(self) -> int:
