@@ -14,12 +14,12 @@ from dbsage.tools.checks.mysql_rules import MySQLThresholds
 from dbsage.tools.demo.mysql_problems import MYSQL_PROBLEMS
 from dbsage.tools.demo.scale import parse_scale
 from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.mysql import MySQLEngine
-from dbsage.tools.engines.mysql_next.advise import advise, load_workload_files
-from dbsage.tools.engines.mysql_next.checks import run_checks
-from dbsage.tools.engines.mysql_next.demo import MySQLDemoLoader, mysql_workload
-from dbsage.tools.engines.mysql_next.explain import explain_statement
-from dbsage.tools.engines.mysql_next.top import top_statements
+from dbsage.tools.engines.mysql.adapter import MySQLEngine
+from dbsage.tools.engines.mysql.advise import advise, load_workload_files
+from dbsage.tools.engines.mysql.checks import run_checks
+from dbsage.tools.engines.mysql.demo import MySQLDemoLoader, mysql_workload
+from dbsage.tools.engines.mysql.explain import explain_statement
+from dbsage.tools.engines.mysql.top import top_statements
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, GuardRefusal, UsageError
 from dbsage.tools.targets import Target
 from servers import mariadb_server

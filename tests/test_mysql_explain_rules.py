@@ -123,7 +123,7 @@ def test_not_a_plan_is_a_clear_error() -> None:
 
 def test_mysql8_explain_analyze_tree_fills_measured_rows() -> None:
     # MySQL 8.0.18+ EXPLAIN ANALYZE prints a tree (no JSON); this text is written in its documented layout.
-    from dbsage.tools.engines.mysql_next.explain import merge_tree_analyze
+    from dbsage.tools.engines.mysql.explain import merge_tree_analyze
 
     tree = (
         "-> Limit: 100 row(s)  (cost=10153 rows=100) (actual time=41.2..41.3 rows=100 loops=1)\n"

@@ -11,9 +11,10 @@ report should read, e.g.:
 
     Section("checkup", "Health checkup", checkup_section),
 
-What a section may rely on: the planted problems (`dbsage.tools.demo.problems.PROBLEMS`) and the app's queries
-(`dbsage.tools.demo.workload.workload()` / `query("stale_pending_orders")`); the workload has run three times, so
-pg_stat_statements (when preloaded) and the index usage counters have data.
+What a section may rely on: the planted problems and the app's queries of the engine's demo
+(`dbsage.tools.demo.engines.demo_problems(engine.name)` / `demo_queries(engine.name)`, which include
+`stale_pending_orders`); the workload has run three times, so the statement statistics (when the server keeps them)
+and the index usage counters have data.
 """
 
 from __future__ import annotations
@@ -81,14 +82,14 @@ def slow_query_section(engine: Engine, console: Console, fmt: str) -> dict[str, 
     """The demo's explain: the planted slow query in full (run with ANALYZE), then the insights on the other
     workload queries that carry a planted problem."""
     from dbsage.agent.cli.render.explain import print_explain
-    from dbsage.tools.demo.problems import PROBLEMS
-    from dbsage.tools.demo.workload import query
+    from dbsage.tools.demo.engines import demo_problems, demo_queries
     from dbsage.tools.explain import summarize
 
-    names = ["stale_pending_orders"] + [p.query for p in PROBLEMS if p.query and p.query != "stale_pending_orders"]
+    queries = dict(demo_queries(engine.name))
+    planted = [p.query for p in demo_problems(engine.name) if p.query and p.query != "stale_pending_orders"]
     part: dict[str, Any] = {}
-    for n, name in enumerate(dict.fromkeys(names)):
-        result = engine.explain(query(name).sql, analyze=True)
+    for n, name in enumerate(dict.fromkeys(["stale_pending_orders", *planted])):
+        result = engine.explain(queries[name], analyze=True)
         part[name] = {"sql": result.sql, "summary": summarize(result).model_dump(mode="json")}
         if fmt == "table":
             console.print(f"\n[bold]{name}[/bold]: {' '.join(result.sql.split())}", highlight=False)
@@ -97,15 +98,17 @@ def slow_query_section(engine: Engine, console: Console, fmt: str) -> dict[str, 
 
 
 def advice_section(engine: Engine, console: Console, fmt: str) -> dict[str, Any]:
-    """Index advice for the demo app's workload (tools/demo/workload.sql), proven with hypopg."""
+    """Index advice for the demo app's workload, proven with hypothetical indexes (or, where the engine has none,
+    on the demo's scratch copy)."""
     from dbsage.agent.cli.render.advice import render
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.advisor.workload import WorkloadStatement
-    from dbsage.tools.demo.workload import workload
+    from dbsage.tools.demo.engines import demo_queries, demo_scratch
 
-    statements = [WorkloadStatement(id=q.name, sql=q.sql, source="tools/demo/workload.sql") for q in workload()]
-    report = advise_database(engine, statements, AdviseOptions(max_seconds=30,
-                                                               workload_source="the demo app's queries"))
+    statements = [WorkloadStatement(id=name, sql=sql, source="the demo app's queries")
+                  for name, sql in demo_queries(engine.name)]
+    report = advise_database(engine, statements, AdviseOptions(max_seconds=30, workload_source="the demo app's "
+                                                               "queries", scratch=demo_scratch(engine.target)))
     if fmt == "table":
         render(report, console)
     return {"report": report.model_dump(mode="json"), "reduction": round(report.reduction, 4)}

@@ -35,6 +35,7 @@ class AdviseOptions:
     max_seconds: float = 60.0
     weight_by: WeightBy = "calls"
     workload_source: str = "files"
+    scratch: str | None = None  # a database the advisor may write, for engines without hypothetical indexes
 
 
 @dataclass
@@ -82,6 +83,10 @@ def advise_database(engine: Engine, statements: list[WorkloadStatement] | None, 
     """`advise` on the engine's own schema and what-if session; `statements=None` takes the statistics view's
     workload (weighed by `options.weight_by`). Raises UsageError when that view is empty, and when no statement
     could be analysed: a cost of 0 → 0 would read as "no index needed"."""
+    own = getattr(engine, "advise_workload", None)  # an engine without hypothetical indexes (MySQL) advises its
+    if own is not None:  # own way: candidates verified on a scratch copy, or labelled heuristic
+        report: AdviceReport = own(statements, options, progress)
+        return report
     schema = engine.introspect()
     with engine.what_if() as backend:
         if statements is None:

@@ -55,7 +55,7 @@ class SkippedStatement(BaseModel):
 class AdviceReport(BaseModel):
     target: str
     verified: bool = Field(description="True: every cost comes from the planner with hypothetical indexes (hypopg)")
-    method: Literal["hypopg", "heuristic (unverified)"]
+    method: Literal["hypopg", "scratch copy", "heuristic (unverified)"]
     parameters: str = Field("", description="how statements with $n parameters were planned")
     workload_source: str
     weight_by: str

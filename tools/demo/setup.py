@@ -21,18 +21,65 @@ from dbsage.tools.targets import Target
 class DemoSetup:
     server: ChosenServer
     database: DemoDatabase
+    engine: str = "postgres"
 
     @property
     def target(self) -> Target:
         """The demo database as a target for the (read-only) engines."""
+        if self.engine == "mysql":
+            from urllib.parse import urlsplit
+
+            dsn = urlsplit(self.server.dsn)._replace(path=f"/{DEMO_DATABASE}").geturl()
+            return Target(engine="mysql", dsn=dsn, source="dbsage demo")
         from dbsage.tools.engines.postgres.demo import database_dsn
 
         return Target(engine="postgres", dsn=database_dsn(self.server.dsn, DEMO_DATABASE), source="dbsage demo")
 
 
+MYSQL_DEFAULT = "mysql://root@127.0.0.1:3306/"
+DEMO_ENGINES = ("postgres", "mysql")
+
+
+def demo_engine(name: str | None) -> str:
+    """The engine whose demo `--engine NAME` asks for (default PostgreSQL); a UsageError lists the others."""
+    from dbsage.tools.errors import UsageError
+
+    wanted = (name or "postgres").strip().lower()
+    wanted = {"postgresql": "postgres", "mariadb": "mysql"}.get(wanted, wanted)
+    if wanted not in DEMO_ENGINES:
+        raise UsageError(f"there is no demo for engine {name!r}", f"use --engine {' or --engine '.join(DEMO_ENGINES)}")
+    return wanted
+
+
+def set_up_mysql_demo(db: str | None, scale: DemoScale, *, rebuild: bool = False,
+                      on_step: OnStep | None = None) -> DemoSetup:
+    """The MySQL/MariaDB demo shop on `--db` (a mysql:// DSN), else $DBSAGE_DB when it is one, else a local server
+    as root (127.0.0.1:3306)."""
+    import os
+
+    from dbsage.tools.demo.database import DemoServer
+    from dbsage.tools.engines.mysql.demo import MySQLDemoLoader
+    from dbsage.tools.errors import UsageError
+    from dbsage.tools.targets import resolve
+
+    wanted = db or (os.environ.get("DBSAGE_DB") if (os.environ.get("DBSAGE_DB") or "").startswith(
+        ("mysql://", "mariadb://")) else None)
+    target = resolve(wanted) if wanted else Target(engine="mysql", dsn=MYSQL_DEFAULT, source="local default")
+    if target.engine != "mysql":
+        raise UsageError(f"--engine mysql needs a MySQL/MariaDB server, and {target.display} is {target.engine}",
+                         "pass --db mysql://user@host:3306/, or leave --db out for 127.0.0.1:3306 as root")
+    server = ChosenServer(dsn=target.dsn, info=DemoServer(kind="configured" if db else "default",
+                                                           display=target.display, source=target.source))
+    database = MySQLDemoLoader(target.dsn, on_step).ensure(scale, rebuild)
+    return DemoSetup(server=server, database=database, engine="mysql")
+
+
 def set_up_demo(db: str | None, scale: DemoScale, *, embedded: bool = False, rebuild: bool = False,
-                on_step: OnStep | None = None, on_note: Callable[[str], None] | None = None) -> DemoSetup:
+                on_step: OnStep | None = None, on_note: Callable[[str], None] | None = None,
+                engine: str = "postgres") -> DemoSetup:
     """Choose the server, then find or build the demo database; `on_note` hears why a server was chosen."""
+    if engine == "mysql":
+        return set_up_mysql_demo(db, scale, rebuild=rebuild, on_step=on_step)
     from dbsage.tools.engines.postgres.demo import DemoLoader
 
     tell = on_note or (lambda _note: None)

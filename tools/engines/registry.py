@@ -49,7 +49,7 @@ ENGINES: tuple[EngineInfo, ...] = (
                "dbsage.tools.engines.postgres.adapter:PostgresEngine", EVERY_FEATURE,
                "dbsage.tools.guard.postgres:check_postgres"),
     EngineInfo("mysql", "MySQL/MariaDB", ("mysql", "mariadb"), "dbsage.tools.engines.mysql.adapter:MySQLEngine",
-               _BASICS, "dbsage.tools.guard.mysql:check_mysql"),
+               EVERY_FEATURE, "dbsage.tools.guard.mysql:check_mysql"),
     EngineInfo("mongo", "MongoDB", ("mongodb", "mongodb+srv"), "dbsage.tools.engines.mongo.adapter:MongoEngine",
                _BASICS, None, 'a JSON command document, e.g. {"find": "orders", "filter": {"status": "new"}}'),
 )

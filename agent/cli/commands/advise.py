@@ -34,6 +34,9 @@ def advise_command(
         "--weight-by", help="statistics workload: weigh statements by calls or by total time")] = WeightBy.calls,
     fmt: FormatOption = Format.table,
     propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
+    scratch: Annotated[str | None, typer.Option(
+        "--scratch", help="engines without hypothetical indexes (MySQL/MariaDB): a database dbsage may write, to "
+        "verify candidates on a copy of the tables with sampled rows (never the target itself)")] = None,
 ) -> None:
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
     from dbsage.agent.cli.render.advice import render
@@ -43,7 +46,7 @@ def advise_command(
     with reporting(fmt.value):
         target = resolve(db)
         report = run_advice(target, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
-                            quiet=fmt is Format.json)
+                            quiet=fmt is Format.json, scratch=scratch)
         filed = file_advice(report, by="dbsage advise", engine=target.engine) if propose else []
         if fmt is Format.json:
             emit_json("advise", report=report, reduction=round(report.reduction, 4),
@@ -56,7 +59,7 @@ def advise_command(
 
 
 def run_advice(target: Target, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
-               max_seconds: float, weight_by: str, quiet: bool = False) -> AdviceReport:
+               max_seconds: float, weight_by: str, quiet: bool = False, scratch: str | None = None) -> AdviceReport:
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.errors import UsageError
@@ -69,7 +72,8 @@ def run_advice(target: Target, workload: Path | None, budget_mb: float | None, m
     options = AdviseOptions(budget_bytes=int(budget_mb * 1024 * 1024) if budget_mb else None,
                             max_indexes=max_indexes, max_seconds=max_seconds,
                             weight_by="time" if weight_by == "time" else "calls",
-                            workload_source=str(workload) if workload else "pg_stat_statements")
+                            workload_source=str(workload) if workload else "pg_stat_statements",
+                            scratch=scratch)
     try:
         with stderr.status("advising…") as status:
 

@@ -25,12 +25,15 @@ def demo_command(
     )] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="drop and rebuild the demo database")] = False,
     stop: Annotated[bool, typer.Option("--stop", help="stop the embedded PostgreSQL and exit")] = False,
+    engine_name: Annotated[str | None, typer.Option(
+        "--engine", help="which engine's demo: an engine name from `dbsage doctor`'s list (default: the PostgreSQL "
+        "demo; the MySQL/MariaDB one uses --db, else 127.0.0.1:3306 as root)", show_default=False)] = None,
 ) -> None:
     """Build a demo database with planted problems (once) and show what dbsage finds in it."""
     from dbsage.agent.cli.demo import DEMO_NEEDS, run_sections
     from dbsage.agent.cli.render.demo_setup import print_setup, print_step
     from dbsage.tools.demo.scale import parse_scale
-    from dbsage.tools.demo.setup import set_up_demo
+    from dbsage.tools.demo.setup import demo_engine, set_up_demo
     from dbsage.tools.engines.registry import open_engine
 
     with reporting(fmt.value):
@@ -40,7 +43,8 @@ def demo_command(
         demo_scale = parse_scale(scale)
         stderr.print(f"dbsage demo: preparing the demo database (scale {demo_scale.name})…")
         setup = set_up_demo(db, demo_scale, embedded=embedded, rebuild=rebuild, on_step=print_step,
-                            on_note=lambda note: stderr.print(f"  note: {note}", highlight=False))
+                            on_note=lambda note: stderr.print(f"  note: {note}", highlight=False),
+                            engine=demo_engine(engine_name))
         print_setup(setup)
         engine = open_engine(setup.target, needs=DEMO_NEEDS, command="demo")
         try:

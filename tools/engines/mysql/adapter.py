@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pymysql
@@ -28,11 +28,19 @@ from dbsage.tools.engines.base import EngineBase, SessionLimits
 from dbsage.tools.engines.mysql.catalog import assemble
 from dbsage.tools.engines.mysql.grants import read_only_user_sql, summarise_grants
 from dbsage.tools.engines.mysql.sqlfiles import load as _sql
-from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
+
+if TYPE_CHECKING:
+    from dbsage.tools.advisor.backend import WhatIfBackend
+    from dbsage.tools.advisor.report import AdviceReport
+    from dbsage.tools.advisor.workload import WorkloadStatement
+    from dbsage.tools.checks import CheckReport, Thresholds
+    from dbsage.tools.explain import ExplainResult
+    from dbsage.tools.top import TopReport
 
 SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 # Errors that mean "you may not read this" or "this server has no such table": optional facts become unknown.
@@ -185,6 +193,37 @@ class MySQLEngine(EngineBase):
         from dbsage.tools.engines.mysql.query import run_sql
 
         return run_sql(self, sql, max_rows=max_rows)
+
+    # -- diagnosis (each in its own module of this folder) ---------------------------------------------------------
+
+    def explain(self, statement: str, analyze: bool = False) -> ExplainResult:
+        """EXPLAIN FORMAT=JSON (MariaDB ANALYZE FORMAT=JSON / MySQL 8 EXPLAIN ANALYZE with `analyze`) + insights."""
+        from dbsage.tools.engines.mysql.explain import explain_statement
+
+        return explain_statement(self, statement, run=analyze)
+
+    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+        """performance_schema's statement digests; CapabilityMissing with the steps when it is off."""
+        from dbsage.tools.engines.mysql.top import to_top_report, top_statements
+
+        return to_top_report(top_statements(self, sort=sort, limit=limit))
+
+    def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
+        from dbsage.tools.engines.mysql.checks import run_checks
+
+        return run_checks(self, thresholds)
+
+    def what_if(self) -> AbstractContextManager[WhatIfBackend]:
+        raise CapabilityMissing("MySQL and MariaDB have no hypothetical indexes",
+                                "dbsage advise verifies candidates on a scratch copy instead: "
+                                "--scratch mysql://user@host/scratch_db")
+
+    def advise_workload(self, statements: list[WorkloadStatement] | None, options: Any,
+                        progress: Any = None) -> AdviceReport:
+        """Index advice without hypothetical indexes: verified on options.scratch, else labelled heuristic."""
+        from dbsage.tools.engines.mysql.advise import advise_workload
+
+        return advise_workload(self, statements, options, progress)
 
     def catalog_query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run dbsage's own read-only SQL (not user input) and return dict rows."""

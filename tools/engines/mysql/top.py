@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from dbsage.tools.errors import CapabilityMissing, UsageError
 from dbsage.tools.query_result import mask_secrets
+from dbsage.tools.top import TopReport, TopStatement
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.mysql import MySQLEngine
+    from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 SortKey = Literal["total", "mean", "calls", "io"]
 ORDER_BY: dict[str, str] = {
@@ -80,7 +81,7 @@ def enabling_steps(facts: dict[str, Any], mariadb: bool) -> str:
 
 
 def top_statements(engine: MySQLEngine, sort: str = "total", limit: int = 20) -> DigestReport:
-    from dbsage.tools.engines.mysql_next.checks import sql
+    from dbsage.tools.engines.mysql.checks import sql
 
     if sort not in ORDER_BY:
         raise UsageError(f"unknown sort {sort!r}", f"use one of: {', '.join(ORDER_BY)}")
@@ -116,3 +117,26 @@ def _statement(row: dict[str, Any], total_ms: float) -> DigestStatement:
         share_of_total=float(row["total_ms"] or 0) / total_ms,
         first_seen=row["first_seen"], last_seen=row["last_seen"],
     )
+
+
+def to_top_report(report: DigestReport) -> TopReport:
+    """The engine-neutral report `dbsage top` and the agent read. MySQL keeps no block counters (they stay 0) and no
+    standard deviation; it adds rows examined, no-index executions and disk temporary tables."""
+    statements = [TopStatement(
+        queryid=None, digest=s.digest, query=s.query, role=s.schema_name, calls=s.calls, rows=s.rows_sent,
+        total_ms=s.total_ms, mean_ms=s.mean_ms, stddev_ms=0.0, min_ms=0.0, max_ms=s.max_ms,
+        shared_blks_hit=0, shared_blks_read=0, shared_blks_dirtied=0, shared_blks_written=0, local_blks_hit=0,
+        local_blks_read=0, temp_blks_read=0, temp_blks_written=0, cache_hit_ratio=None,
+        share_of_total=s.share_of_total, rows_examined=s.rows_examined, no_index_used=s.no_index_used,
+        tmp_disk_tables=s.tmp_disk_tables,
+    ) for s in report.statements]
+    notes = list(report.notes) + [
+        "from performance_schema.events_statements_summary_by_digest since the server started (or its last "
+        "TRUNCATE); MySQL keeps no block counters or standard deviation; `role` shows the default schema; sort io "
+        "= rows examined"]
+    heavy = [s for s in report.statements if s.examined_per_sent and s.examined_per_sent >= 100 and s.calls]
+    for s in heavy[:3]:
+        notes.append(f"examines {s.examined_per_sent:,.0f} rows per row sent"
+                     + (f", {s.no_index_used:,} of {s.calls:,} runs without an index" if s.no_index_used else "")
+                     + f": {s.query[:80]} — dbsage explain it")
+    return TopReport(sort=report.sort, limit=report.limit, statements=statements, notes=notes)

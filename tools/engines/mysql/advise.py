@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 from pydantic import BaseModel, Field
 
+from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey
 from dbsage.tools.advisor.mysql_candidates import (
     MySQLIndex,
     accesses_of,
@@ -26,6 +27,7 @@ from dbsage.tools.advisor.mysql_candidates import (
     ranked,
     split_statements,
 )
+from dbsage.tools.advisor.report import AdviceReport, Recommendation, SkippedStatement, StatementCost
 from dbsage.tools.advisor.workload import WorkloadStatement
 from dbsage.tools.errors import DatabaseError, DbsageError, GuardRefusal, TargetUnreachable, UsageError
 from dbsage.tools.explain.mysql_plan import estimated_examined, parse_document
@@ -35,7 +37,7 @@ from dbsage.tools.targets import Target
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from dbsage.tools.engines.mysql import MySQLEngine
+    from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 SAMPLE_ROWS = 20_000
 _FOREIGN_KEY = re.compile(r",\s*CONSTRAINT `[^`]+` FOREIGN KEY [^\n]*", re.I)
@@ -99,7 +101,7 @@ def load_workload_files(path: Path) -> list[WorkloadStatement]:
 
 def digest_workload(engine: MySQLEngine, weight_by: str = "calls", limit: int = 100) -> list[WorkloadStatement]:
     """The heaviest SELECT digests (performance_schema); CapabilityMissing with the steps when it is off."""
-    from dbsage.tools.engines.mysql_next.top import top_statements
+    from dbsage.tools.engines.mysql.top import top_statements
 
     report = top_statements(engine, sort="total", limit=limit)
     return [WorkloadStatement(id=s.digest or f"digest{n}", sql=s.query,
@@ -186,7 +188,7 @@ def scratch_target(engine: MySQLEngine, scratch: str) -> Target:
 @contextmanager
 def _scratch_connection(target: Target) -> Iterator[Any]:
     from dbsage.tools.engines.base import SessionLimits
-    from dbsage.tools.engines.mysql import connect_kwargs
+    from dbsage.tools.engines.mysql.adapter import connect_kwargs
 
     kwargs = connect_kwargs(target.dsn, SessionLimits())
     kwargs.update(autocommit=True, read_timeout=300, write_timeout=300, program_name="dbsage-scratch",
@@ -327,3 +329,59 @@ def _build(conn: Any, index: MySQLIndex, advice: MySQLAdvice) -> bool:
         advice.notes.append(f"could not build {index.name} on the scratch: {redact(str(exc)).strip()}")
         return False
     return True
+
+
+def advise_workload(engine: MySQLEngine, statements: list[WorkloadStatement] | None, options: Any,
+                    progress: Any = None) -> AdviceReport:
+    """`dbsage advise` on MySQL: the workload (files, else the digests), candidates, the scratch check when
+    `options.scratch` names one; the engine-neutral AdviceReport the front ends render and file as proposals."""
+    source = options.workload_source
+    if statements is None:
+        statements = digest_workload(engine, options.weight_by)
+        source = "performance_schema digests"
+        if not statements:
+            raise UsageError("performance_schema holds no SELECT digest for this server yet",
+                             "let the application run a while, or give the statements to advise "
+                             "(dbsage advise --workload FILE|DIR)")
+    if progress:
+        progress(f"{len(statements)} statements")
+    advice = advise(engine, statements, scratch=options.scratch, max_indexes=options.max_indexes,
+                    workload_source=source)
+    return to_advice_report(advice, options)
+
+
+def to_advice_report(advice: MySQLAdvice, options: Any) -> AdviceReport:
+    """Costs are the optimizer's rows examined (estimated, on the scratch copy); without a scratch there are none."""
+    checks = {c.statement_id: c for c in advice.statements}
+
+    def cost(statement_id: str) -> StatementCost:
+        check = checks.get(statement_id)
+        return StatementCost(statement_id=statement_id, preview=check.preview if check else statement_id,
+                             weight=check.weight if check else 1.0,
+                             cost_before=float(check.rows_before or 0) if check else 0.0,
+                             cost_after=float(check.rows_after or 0) if check else 0.0)
+
+    recommendations = [Recommendation(
+        index=IndexCandidate(schema_name=r.index.schema_name, table=r.index.table,
+                             keys=tuple(IndexKey(sql=c) for c in r.index.columns)),
+        create_sql=r.create_sql, drop_sql=r.drop_sql, size_bytes=None, kind=r.kind,
+        helps=[cost(q) for q in r.helps],
+        benefit=float((r.rows_before or 0) - (r.rows_after or 0)),
+    ) for r in advice.recommendations]
+    statements = [cost(c.statement_id) for c in advice.statements]
+    report = AdviceReport(
+        target=advice.target, verified=advice.verified,
+        method="scratch copy" if advice.verified else "heuristic (unverified)",
+        parameters="digest placeholders (?) planned with a real value of their column from the scratch copy, "
+                   "LIMIT ? as 20" if advice.verified else "",
+        workload_source=advice.workload_source, weight_by=options.weight_by, max_indexes=options.max_indexes,
+        cost_before=sum(s.cost_before * s.weight for s in statements),
+        cost_after=sum(s.cost_after * s.weight for s in statements),
+        recommendations=recommendations, statements=statements,
+        skipped=[SkippedStatement(statement_id=q, preview=q, reason=why, refused="guard" in why.lower()
+                                  or "only SELECT" in why) for q, why in advice.skipped],
+        candidates_considered=len(advice.recommendations), elapsed_s=advice.elapsed_s,
+        notes=[*advice.notes, "MySQL costs here are rows examined (the optimizer's estimate), not planner cost "
+               "units"] if advice.verified else advice.notes,
+    )
+    return report

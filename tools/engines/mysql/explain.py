@@ -28,7 +28,7 @@ from dbsage.tools.explain.mysql_plan import MySQLNode, parse_document, table_acc
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.mysql import MySQLEngine
+    from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 EXECUTABLE = {"select"}  # guard kinds ANALYZE may execute: plain reads
 _ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -54,7 +54,7 @@ def explain_statement(engine: MySQLEngine, sql: str, *, run: bool = False) -> Ex
                          "drop --analyze to see the plan without running it")
     sent = guard.check(f"EXPLAIN FORMAT=JSON {statement}", "mysql")
     with engine.connection() as conn:
-        from dbsage.tools.engines.mysql_query import _refuse_backslash_ambiguity, _refuse_unqualified_secrets
+        from dbsage.tools.engines.mysql.query import _refuse_backslash_ambiguity, _refuse_unqualified_secrets
 
         _refuse_unqualified_secrets(conn, sent)
         _refuse_backslash_ambiguity(conn, sent)

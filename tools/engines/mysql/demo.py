@@ -21,7 +21,7 @@ from dbsage.tools.demo.database import DemoDatabase, OnStep, StepReport
 from dbsage.tools.demo.scale import DemoScale
 from dbsage.tools.demo.script import demo_sql, marked_blocks
 from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.mysql import connect_kwargs
+from dbsage.tools.engines.mysql.adapter import connect_kwargs
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable
 from dbsage.tools.redact import redact
 
@@ -76,6 +76,8 @@ class MySQLDemoLoader:
                                         load_seconds=marker.get("load_seconds"), workload_runs=marker.get("runs", 0))
                 reason = None if marker is None else "--rebuild" if rebuild else "an earlier build is outdated"
                 built = self._build(cur, scale)
+                # the advisor verifies MySQL index advice on a copy: give the demo one it may write
+                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.database}_scratch`")
                 built.rebuilt_because = reason
                 cur.execute(f"INSERT INTO `{self.database}`.{_MARKER_TABLE} (id, info) VALUES (1, %s)",
                             (json.dumps({"version": built.version, "scale": built.scale, "rows": built.rows,

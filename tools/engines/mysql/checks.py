@@ -8,7 +8,6 @@ is skipped with the reason: its rules stay silent and the scorecard says "unknow
 from __future__ import annotations
 
 import time
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import pymysql
@@ -20,7 +19,7 @@ from dbsage.tools.query_result import mask_secrets
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.mysql import MySQLEngine
+    from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 VARIABLES = ("innodb_flush_log_at_trx_commit", "sync_binlog", "log_bin", "max_connections", "innodb_buffer_pool_size",
              "have_ssl", "require_secure_transport", "performance_schema", "slow_query_log", "long_query_time",
@@ -31,7 +30,9 @@ _SCHEMA_FACTS = ("tables", "indexes", "foreign_keys", "text_columns")
 
 
 def sql(name: str) -> str:
-    return files("dbsage.tools.engines").joinpath("mysql_sql_new", f"{name}.sql").read_text(encoding="utf-8")
+    from dbsage.tools.engines.mysql.sqlfiles import load
+
+    return load(name)
 
 
 def run_checks(engine: MySQLEngine, thresholds: Thresholds | None = None) -> CheckReport:
