@@ -111,5 +111,6 @@ def test_postgres_only_cli_commands_exit_2_before_connecting(command: list[str])
 
     result = run_dbsage(*command, "--db", "mongodb://127.0.0.1:1/app")
     assert result.returncode == 2
-    assert f"dbsage {command[0]} supports PostgreSQL only so far; this target is MongoDB" in result.stderr
-    assert "point --db at a PostgreSQL database" in result.stderr
+    assert f"dbsage {command[0]} supports PostgreSQL or MySQL/MariaDB only so far; this target is MongoDB" \
+        in result.stderr
+    assert "point --db at a PostgreSQL or MySQL/MariaDB database" in result.stderr
