@@ -13,7 +13,7 @@ from typing import Any
 
 from dbsage.agent.proposals.model import Proposal, ProposalDraft
 from dbsage.agent.proposals.store import ProposalStore
-from dbsage.tools.migrations.draft.model import DraftEngine, MigrationDraft, Step
+from dbsage.tools.migrations.draft.model import MigrationDraft, draft_from_scripts
 
 
 def proposal_for(draft: MigrationDraft, verdict: dict[str, Any] | None, target: str | None) -> ProposalDraft:
@@ -41,21 +41,8 @@ def draft_of(proposal: Proposal) -> MigrationDraft:
     proposal: each statement a step, CONCURRENTLY ones outside a transaction)."""
     if proposal.migration_draft:
         return MigrationDraft.model_validate_json(proposal.migration_draft)
-    from dbsage.tools.migrations.draft.model import ServerVersion
-
-    engine: DraftEngine = "mysql" if proposal.engine == "mysql" else "postgres"
-    return MigrationDraft(
-        intent=proposal.kind, engine=engine,
-        server=ServerVersion.parse("postgresql" if engine == "postgres" else "mysql", None),
-        name=f"proposal_{proposal.id}", title=proposal.title, table="", up=_steps(proposal.up_sql, engine),
-        down=_steps(proposal.down_sql, engine), notes=[f"From proposal #{proposal.id}: {proposal.rationale}"])
-
-
-def _steps(script: str, engine: DraftEngine) -> list[Step]:
-    from dbsage.tools.migrations.draft.model import split_script
-
-    return [Step(sql=sql, transactional="CONCURRENTLY" not in sql.upper(), comment="from the approved proposal")
-            for sql in split_script(script, engine)]
+    return draft_from_scripts(proposal.engine, f"proposal_{proposal.id}", proposal.title, proposal.up_sql,
+                              proposal.down_sql, note=f"From proposal #{proposal.id}: {proposal.rationale}")
 
 
 def export_for_tool(proposal: Proposal, tool: str, folder: Path) -> list[Path]:

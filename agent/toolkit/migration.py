@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from dbsage.agent.proposals.model import Proposal
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.spec import ToolSpec
+from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.migrations.draft.model import MigrationDraft
 
 _FRAGMENT = 2_000  # a type, default or expression: short SQL pieces
@@ -46,7 +46,7 @@ def _draft(ctx: ToolContext, params: DraftMigrationInput) -> DraftMigrationResul
     from dbsage.tools.migrations.draft.verdict import lint_verdict
 
     request = DraftRequest(**params.model_dump(exclude={"set"}), set_expr=params.set)
-    draft = draft_migration(request, engine=ctx.engine)
+    draft = draft_migration(request, engine=engine_for(ctx, "introspect", "server_report"))
     try:
         verdict: dict[str, Any] | None = lint_verdict(draft)
     except ImportError:  # a dbsage without the linter still drafts

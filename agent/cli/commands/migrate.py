@@ -128,10 +128,10 @@ def make_draft(request: DraftRequest, db: str | None, dialect: str | None,
 
 def open_read_only(db: str) -> Any:
     """The read-only engine for --db (introspection and the server's version are all a draft reads)."""
-    from dbsage.tools.engines import connect
+    from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.targets import resolve
 
-    return connect(resolve(db))
+    return open_engine(resolve(db), needs={"introspect", "server_report"}, command="migrate draft")
 
 
 def lint_or_none(draft: MigrationDraft) -> dict[str, Any] | None:

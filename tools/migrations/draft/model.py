@@ -201,3 +201,17 @@ def split_script(script: str, engine: DraftEngine) -> list[str]:
 
         parts = [expression.sql(dialect="mysql") for expression in sqlglot.parse(script, read="mysql") if expression]
     return [p for p in parts if p and p.rstrip(";").strip().upper() not in ("BEGIN", "COMMIT")]
+
+
+def draft_from_scripts(engine: str, name: str, title: str, up: str, down: str, note: str = "") -> MigrationDraft:
+    """A draft rebuilt from plain up/down scripts (a proposal filed before drafts were stored): each statement one
+    step, CONCURRENTLY ones outside a transaction, the server version assumed."""
+    kind: DraftEngine = "mysql" if engine == "mysql" else "postgres"
+    flavor: Flavor = "mysql" if kind == "mysql" else "postgresql"
+
+    def steps(script: str) -> list[Step]:
+        return [Step(sql=sql, transactional="CONCURRENTLY" not in sql.upper(), comment="from the approved proposal")
+                for sql in split_script(script, kind)]
+
+    return MigrationDraft(intent="proposal", engine=kind, server=ServerVersion.parse(flavor, None), name=name,
+                          title=title, table="", up=steps(up), down=steps(down), notes=[note] if note else [])
