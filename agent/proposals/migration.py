@@ -13,6 +13,7 @@ from typing import Any
 
 from dbsage.agent.proposals.model import Proposal, ProposalDraft
 from dbsage.agent.proposals.store import ProposalStore
+from dbsage.tools.errors import DbsageError
 from dbsage.tools.migrations.draft.model import MigrationDraft, draft_from_scripts
 
 
@@ -40,7 +41,13 @@ def draft_of(proposal: Proposal) -> MigrationDraft:
     """The proposal's migration draft: stored with it (kind migration), or rebuilt from its up/down SQL (an index
     proposal: each statement a step, CONCURRENTLY ones outside a transaction)."""
     if proposal.migration_draft:
-        return MigrationDraft.model_validate_json(proposal.migration_draft)
+        draft = MigrationDraft.model_validate_json(proposal.migration_draft)
+        # Export exactly what the reviewer read: the stored up/down went through visible() on the way in, so a
+        # control character hidden in the draft would make them differ.
+        if (draft.up_sql(), draft.down_sql() or "-- nothing to undo\n") != (proposal.up_sql, proposal.down_sql):
+            raise DbsageError(f"proposal #{proposal.id}: its stored draft differs from the SQL that was reviewed",
+                              "export it as plain SQL (--format table) and review that")
+        return draft
     return draft_from_scripts(proposal.engine, f"proposal_{proposal.id}", proposal.title, proposal.up_sql,
                               proposal.down_sql, note=f"From proposal #{proposal.id}: {proposal.rationale}")
 

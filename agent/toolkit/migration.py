@@ -5,7 +5,7 @@ export it (`dbsage proposals`). It sets `proposals_of` (MCP marks it not read-on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -18,10 +18,10 @@ _FRAGMENT = 2_000  # a type, default or expression: short SQL pieces
 
 
 class DraftMigrationInput(BaseModel):
-    intent: str = Field(description="add-index, add-unique, add-column, add-foreign-key, add-check, set-not-null, "
-                                    "change-type, rename-column, rename-table, drop-column or backfill")
+    intent: str = Field(max_length=40, description="add-index, add-unique, add-column, add-foreign-key, "
+                        "add-check, set-not-null, change-type, rename-column, rename-table, drop-column or backfill")
     table: str = Field(min_length=1, max_length=200)
-    columns: list[str] = Field(default_factory=list, max_length=32)
+    columns: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=32)
     type: str | None = Field(default=None, max_length=_FRAGMENT)
     default: str | None = Field(default=None, max_length=_FRAGMENT)
     not_null: bool = False
