@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli import run_dbsage
 from test_draft_apply import PG_SETUP
+
+from cli import run_dbsage
 
 
 @pytest.fixture(scope="module")
