@@ -65,6 +65,7 @@ class MySQLNode(BaseModel):
     limit: int | None = None
     cost: float | None = Field(default=None, description="MySQL's cost_info (MariaDB 10.x gives none)")
     select_id: int | None = None
+    planning_ms: float | None = Field(default=None, description="query_optimization time (MariaDB ANALYZE)")
     # ANALYZE (MariaDB)
     r_loops: float | None = None
     r_rows: float | None = Field(default=None, description="rows examined per loop, measured")
@@ -262,6 +263,7 @@ def parse_document(document: Any) -> MySQLNode:
     holder = MySQLNode(kind="plan")
     _read_into({"query_block": document["query_block"]}, holder)
     root = holder.children[0]
+    root.planning_ms = _number((document.get("query_optimization") or {}).get("r_total_time_ms"))
     for number, node in enumerate(root.walk()):
         node.id = number
     return root
@@ -314,8 +316,9 @@ def to_plan(root: MySQLNode, aliases: dict[str, str] | None = None) -> Plan:
     aliases = {k.lower(): v for k, v in (aliases or {}).items()}
     examined = estimated_examined(root)
     plan_root = _plan_node(root, aliases, examined)
-    plan = Plan(root=plan_root, analyzed=analyzed(root),
-                execution_ms=root.r_time_ms if root.kind == "query_block" else None)
+    timed = root.kind == "query_block" and root.r_time_ms is not None and root.planning_ms is not None
+    plan = Plan(root=plan_root, analyzed=analyzed(root), planning_ms=root.planning_ms if timed else None,
+                execution_ms=root.r_time_ms if timed else None)
     _derive(plan)
     return plan
 
