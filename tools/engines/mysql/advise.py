@@ -368,6 +368,7 @@ def to_advice_report(advice: MySQLAdvice, options: Any) -> AdviceReport:
         helps=[cost(q) for q in r.helps],
         benefit=float((r.rows_before or 0) - (r.rows_after or 0)),
     ) for r in advice.recommendations]
+    recommendations.sort(key=lambda r: -r.benefit)  # the biggest saving first, as the planner-verified report does
     statements = [cost(c.statement_id) for c in advice.statements]
     report = AdviceReport(
         target=advice.target, verified=advice.verified,

@@ -68,6 +68,8 @@ class MySQLDemoLoader:
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT GET_LOCK(%s, 600) AS got", (f"dbsage-demo-{self.database}",))
+                # the advisor verifies MySQL index advice on a copy: the demo gets a scratch database it may write
+                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.database}_scratch`")
                 marker = self._marker(cur)
                 if marker and not rebuild and marker.get("version") == MYSQL_DEMO_VERSION \
                         and marker.get("scale") == scale.name:
@@ -76,8 +78,6 @@ class MySQLDemoLoader:
                                         load_seconds=marker.get("load_seconds"), workload_runs=marker.get("runs", 0))
                 reason = None if marker is None else "--rebuild" if rebuild else "an earlier build is outdated"
                 built = self._build(cur, scale)
-                # the advisor verifies MySQL index advice on a copy: give the demo one it may write
-                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.database}_scratch`")
                 built.rebuilt_because = reason
                 cur.execute(f"INSERT INTO `{self.database}`.{_MARKER_TABLE} (id, info) VALUES (1, %s)",
                             (json.dumps({"version": built.version, "scale": built.scale, "rows": built.rows,
