@@ -45,6 +45,11 @@ def _context() -> MySQLExplainContext:
         MySQLTableFacts(schema_name="shop", name="order_items", rows=200_000,
                         columns=[_col("sku", "varchar(32)", *utf)],
                         indexes=[MySQLIndexFacts(name="order_items_order_id_idx", columns=["order_id"])]),
+        MySQLTableFacts(schema_name="shop", name="posts", rows=15_000,
+                        columns=[_col("status", "varchar(16)", "utf8mb4", "utf8mb4_unicode_ci"),
+                                 _col("published_at", "datetime")],
+                        indexes=[MySQLIndexFacts(name="posts_status_published_at_idx",
+                                                 columns=["status", "published_at"])]),
         MySQLTableFacts(schema_name="shop", name="users", rows=20_000,
                         columns=[_col("created_at", "datetime"), _col("email", "varchar(191)", *utf),
                                  _col("name", "varchar(100)", *utf)],
@@ -72,6 +77,7 @@ def _rules(name: str, mode: str = "analyze") -> dict[str, str | None]:
     ("has_pending_order", "mysql_count_existence_check", "EXISTS"),
     ("feed_page", "mysql_offset_pagination", "ORDER BY published_at DESC, id DESC"),
     ("join_buffer", "mysql_full_table_scan", "(`country`)"),
+    ("composite_prefix", "mysql_composite_prefix_only", ""),
 ])
 def test_each_planted_pattern_gets_its_insight_and_fix(query: str, rule: str, fix_part: str) -> None:
     for mode in ("explain", "analyze"):
