@@ -99,11 +99,12 @@ def test_postgres_syntax_sent_to_mysql_is_named(engine: MySQLEngine) -> None:
 
 
 def test_mysql_syntax_sent_to_postgres_is_refused_clearly() -> None:
-    from dbsage.tools.explain.dialect import foreign_hint
     from dbsage.tools.guard import check
+    from dbsage.tools.guard.dialect import foreign_hint
 
-    with pytest.raises(GuardRefusal, match="not valid PostgreSQL"):
+    with pytest.raises(GuardRefusal, match="not valid PostgreSQL") as caught:
         check("SELECT `id` FROM orders LIMIT 10, 20", "postgres")
+    assert "uses MySQL/MariaDB syntax (backtick-quoted identifiers)" in (caught.value.hint or "")
     assert "LIMIT count OFFSET offset" in (foreign_hint("SELECT id FROM orders LIMIT 10, 20", "postgres") or "")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from dbsage.tools.advisor.mysql_candidates import MySQLIndex, bind_placeholders, key_part
 from dbsage.tools.checks.mysql_rules import RULES, MySQLThresholds, overlapping_indexes, scorecard
-from dbsage.tools.explain.dialect import foreign_construct
+from dbsage.tools.guard.dialect import foreign_construct
 
 
 def _index(table: str, name: str, parts: str, unique: bool = False) -> dict[str, Any]:

@@ -132,8 +132,10 @@ def parse_one(sql: str) -> ast.Node:
     try:
         statements = _parse_deep(sql)
     except ParseError as exc:
+        from dbsage.tools.guard.dialect import foreign_hint
+
         raise GuardRefusal(f"not valid PostgreSQL ({exc}); dbsage refuses what it cannot classify",
-                           "fix the syntax; " + _HINT) from None
+                           foreign_hint(sql, "postgres") or "fix the syntax; " + _HINT) from None
     if not statements:
         raise GuardRefusal("no statement to run", _HINT)
     if len(statements) > 1:

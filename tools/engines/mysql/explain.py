@@ -14,7 +14,6 @@ import pymysql
 
 from dbsage.tools.errors import DatabaseError, GuardRefusal, UsageError
 from dbsage.tools.explain.analysis import ExplainResult
-from dbsage.tools.explain.dialect import foreign_hint
 from dbsage.tools.explain.mysql_insights import (
     MySQLColumnFacts,
     MySQLExplainContext,
@@ -25,6 +24,7 @@ from dbsage.tools.explain.mysql_insights import (
     parse_statement,
 )
 from dbsage.tools.explain.mysql_plan import MySQLNode, parse_document, table_accesses, to_plan
+from dbsage.tools.guard.dialect import foreign_hint
 from dbsage.tools.redact import redact
 
 if TYPE_CHECKING:
