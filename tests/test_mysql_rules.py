@@ -109,3 +109,10 @@ def test_digest_placeholders_become_plannable_values() -> None:
 def test_foreign_dialect_constructs_are_named(sql: str, target: str, construct: str | None) -> None:
     found = foreign_construct(sql, target)
     assert (found[0] if found else None) == construct
+
+
+def test_mysql_workload_text_is_split_with_mysql_rules() -> None:
+    from dbsage.tools.advisor.mysql_candidates import split_statements
+
+    parts = split_statements("SELECT `a` FROM t WHERE s = 'it\\'s; not the end'; SELECT 2;")
+    assert len(parts) == 2 and "not the end" in parts[0]

@@ -336,6 +336,8 @@ def advise_workload(engine: MySQLEngine, statements: list[WorkloadStatement] | N
     """`dbsage advise` on MySQL: the workload (files, else the digests), candidates, the scratch check when
     `options.scratch` names one; the engine-neutral AdviceReport the front ends render and file as proposals."""
     source = options.workload_source
+    if statements is not None:
+        statements = [part for statement in statements for part in _resplit(statement)]
     if statements is None:
         statements = digest_workload(engine, options.weight_by)
         source = "performance_schema digests"
@@ -348,6 +350,16 @@ def advise_workload(engine: MySQLEngine, statements: list[WorkloadStatement] | N
     advice = advise(engine, statements, scratch=options.scratch, max_indexes=options.max_indexes,
                     workload_source=source)
     return to_advice_report(advice, options)
+
+
+def _resplit(statement: WorkloadStatement) -> list[WorkloadStatement]:
+    """Files were split with PostgreSQL's lexer, which MySQL's backslash escapes can defeat (the whole file then
+    arrives as one text): split again with MySQL's rules."""
+    parts = split_statements(statement.sql) if ";" in statement.sql else [statement.sql]
+    if len(parts) <= 1:
+        return [statement]
+    return [statement.model_copy(update={"id": f"{statement.id}#{n}", "sql": sql})
+            for n, sql in enumerate(parts, start=1)]
 
 
 def to_advice_report(advice: MySQLAdvice, options: Any) -> AdviceReport:
