@@ -35,8 +35,8 @@ def advise_command(
     fmt: FormatOption = Format.table,
     propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
     scratch: Annotated[str | None, typer.Option(
-        "--scratch", help="engines without hypothetical indexes (MySQL/MariaDB): a database dbsage may write, to "
-        "verify candidates on a copy of the tables with sampled rows (never the target itself)")] = None,
+        "--scratch", help="for engines without hypothetical indexes: a database dbsage may write, to verify "
+        "candidates on a copy of the tables with sampled rows (never the target itself)")] = None,
 ) -> None:
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
     from dbsage.agent.cli.render.advice import render

@@ -26,8 +26,8 @@ def demo_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="drop and rebuild the demo database")] = False,
     stop: Annotated[bool, typer.Option("--stop", help="stop the embedded PostgreSQL and exit")] = False,
     engine_name: Annotated[str | None, typer.Option(
-        "--engine", help="which engine's demo: an engine name from `dbsage doctor`'s list (default: the PostgreSQL "
-        "demo; the MySQL/MariaDB one uses --db, else 127.0.0.1:3306 as root)", show_default=False)] = None,
+        "--engine", help="which engine's demo shop to build (an engine name; a wrong one lists them). Default: the "
+        "first engine's; --db picks the server", show_default=False)] = None,
 ) -> None:
     """Build a demo database with planted problems (once) and show what dbsage finds in it."""
     from dbsage.agent.cli.demo import DEMO_NEEDS, run_sections
