@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from dbsage.agent.cli.app import app
 from dbsage.tools.checks import Thresholds, evaluate
-from dbsage.tools.checks.scorecard import estimated_p95_ms
+from dbsage.tools.checks.postgres_scorecard import estimated_p95_ms
 from dbsage.tools.engines import connect
 from dbsage.tools.engines.postgres.checks import machine_facts
 from dbsage.tools.targets import resolve

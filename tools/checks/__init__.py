@@ -1,6 +1,12 @@
 """Health checks: pure rules over catalog/statistics facts, in families, plus the checklist scorecard.
 
-The engine (tools/engines/postgres_checks.py) reads the facts; `evaluate` turns them into findings — each with the
+Map: `model.py` (engine-neutral: Finding, CheckReport, ScoreItem, Thresholds, Facts — what every front end reads),
+`postgres_<family>.py` (PostgreSQL's rules, one module per family) and `postgres_scorecard.py`, `mysql_rules.py`
+(MySQL/MariaDB's). To add a rule: a function `(facts, thresholds) -> list[Finding]` in its engine's family module,
+listed in that module's RULES. To add an engine's checkup: `<engine>_rules.py` over the facts its adapter reads
+(tools/engines/<engine>/checks.py), filling the same CheckReport.
+
+The engine (tools/engines/postgres/checks.py) reads the facts; `evaluate` turns them into findings — each with the
 figures it rests on and a fix that is a draft for a person, never executed — and the scorecard.
 """
 
@@ -9,14 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbsage.tools.checks import (
-    activity_rules,
-    configuration_rules,
-    index_rules,
-    maintenance_rules,
-    performance_rules,
-    reliability_rules,
-    schema_rules,
-    security_rules,
+    postgres_activity,
+    postgres_configuration,
+    postgres_index,
+    postgres_maintenance,
+    postgres_performance,
+    postgres_reliability,
+    postgres_schema,
+    postgres_security,
 )
 from dbsage.tools.checks.model import (
     FAMILIES,
@@ -29,13 +35,14 @@ from dbsage.tools.checks.model import (
     Severity,
     Thresholds,
 )
-from dbsage.tools.checks.scorecard import scorecard
+from dbsage.tools.checks.postgres_scorecard import scorecard
 
 __all__ = ["FAMILIES", "CheckReport", "Facts", "Family", "Finding", "ScoreItem", "Severity", "Thresholds",
            "bounded", "evaluate"]
 
-RULES = [*schema_rules.RULES, *index_rules.RULES, *maintenance_rules.RULES, *activity_rules.RULES,
-         *performance_rules.RULES, *configuration_rules.RULES, *reliability_rules.RULES, *security_rules.RULES]
+RULES = [*postgres_schema.RULES, *postgres_index.RULES, *postgres_maintenance.RULES, *postgres_activity.RULES,
+         *postgres_performance.RULES, *postgres_configuration.RULES, *postgres_reliability.RULES,
+         *postgres_security.RULES]
 
 _DOCS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "docs"
 

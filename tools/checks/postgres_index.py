@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
-from dbsage.tools.checks.schema_rules import qualified
+from dbsage.tools.checks.postgres_schema import qualified
 
 PAGE = 8192
 

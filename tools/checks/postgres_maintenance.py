@@ -8,7 +8,7 @@ from typing import Any
 
 from dbsage.tools.advisor.candidate import quote_ident
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
-from dbsage.tools.checks.schema_rules import qualified
+from dbsage.tools.checks.postgres_schema import qualified
 
 PAGE = 8192
 XID_LIMIT = 2**31

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dbsage.tools.checks.configuration_rules import settings_of
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
+from dbsage.tools.checks.postgres_configuration import settings_of
 
 
 def durability(facts: Facts, limits: Thresholds) -> list[Finding]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dbsage.tools.checks.configuration_rules import settings_of
 from dbsage.tools.checks.model import Facts, Finding, ScoreItem, Thresholds
-from dbsage.tools.checks.performance_rules import application_statement
+from dbsage.tools.checks.postgres_configuration import settings_of
+from dbsage.tools.checks.postgres_performance import application_statement
 
 _POOLERS = ("pgbouncer", "odyssey", "pgcat", "pgpool", "supavisor")
 

@@ -4,8 +4,8 @@ schemas for everyone, trust/password lines in pg_hba.conf, and dbsage itself log
 from __future__ import annotations
 
 from dbsage.tools.advisor.candidate import quote_ident
-from dbsage.tools.checks.configuration_rules import settings_of
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
+from dbsage.tools.checks.postgres_configuration import settings_of
 
 
 def superusers(facts: Facts, limits: Thresholds) -> list[Finding]:

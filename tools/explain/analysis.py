@@ -7,8 +7,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dbsage.tools.explain.context import ExplainContext
-from dbsage.tools.explain.insights import Insight, plan_insights
-from dbsage.tools.explain.plan import Plan, parse_plan
+from dbsage.tools.explain.insights import Insight
+from dbsage.tools.explain.plan import Plan
+from dbsage.tools.explain.postgres_insights import plan_insights
+from dbsage.tools.explain.postgres_plan import parse_plan
 from dbsage.tools.explain.query_text import text_insights
 
 _ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}

@@ -1,37 +1,21 @@
-"""Plan insights: each rule looks at one node (with its children) and says, in plain words, what is slow, why, and
-the fix — SQL or a setting, a draft for a person, never executed by dbsage.
+"""PostgreSQL's plan insights: each rule looks at one node (with its children) and says, in plain words, what is
+slow, why, and the fix — SQL or a setting, a draft for a person, never executed by dbsage.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from dbsage.tools.explain.context import ExplainContext
+from dbsage.tools.explain.insights import MISESTIMATE, Insight, misestimated
 from dbsage.tools.explain.plan import Plan, PlanNode
 from dbsage.tools.explain.predicates import join_columns, predicate_columns
 
-Severity = Literal["high", "medium", "low", "info"]
-
 BIG_TABLE_ROWS = 10_000  # below this a sequential scan is as good as any index
 SELECTIVE = 0.10  # a filter keeping at most this share of rows is worth an index
-MISESTIMATE = 10.0
 MANY_LOOPS = 1_000
 PARALLEL_ROWS = 100_000
-
-
-class Insight(BaseModel):
-    rule: str
-    severity: Severity
-    node_id: int | None = Field(description="the plan node the insight is about (pre-order id)")
-    node: str | None = Field(default=None, description="that node's label")
-    title: str
-    detail: str
-    evidence: dict[str, float | int | str | None] = Field(default_factory=dict)
-    fix: str | None = Field(default=None, description="SQL or setting to try — a draft, never executed")
 
 
 def _insight(node: PlanNode | None, **fields: object) -> Insight:
@@ -127,21 +111,6 @@ def misestimate(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight 
                   "factor": round(factor, 1)},
         fix=fix,
     )
-
-
-def misestimated(node: PlanNode, plan: Plan) -> bool:
-    """The row estimate is more than MISESTIMATE× off, and not merely because a Limit stopped the node early."""
-    return (node.misestimate or 0.0) > MISESTIMATE and not stopped_early(node, plan)
-
-
-def stopped_early(node: PlanNode, plan: Plan) -> bool:
-    """A node below a Limit stops once the Limit has its rows: its estimate is for a full run, not a misestimate."""
-    parent = plan.parent_of(node.id)
-    while parent is not None:
-        if parent.node_type == "Limit":
-            return True
-        parent = plan.parent_of(parent.id)
-    return False
 
 
 def _work_mem_for(kb: float) -> str:
