@@ -10,10 +10,12 @@ EngineBase, saying what is missing and where it works.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+__all__ = ["Engine", "EngineBase", "SessionLimits", "connect"]
+
 from dbsage.tools.capabilities import ServerReport
+from dbsage.tools.engines.limits import SessionLimits
 from dbsage.tools.errors import CapabilityMissing
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
@@ -24,18 +26,6 @@ if TYPE_CHECKING:
     from dbsage.tools.explain import ExplainResult
     from dbsage.tools.query_result import QueryResult
     from dbsage.tools.top import TopReport
-
-
-@dataclass(frozen=True)
-class SessionLimits:
-    """Limits every session the agent holds runs under. The database enforces them, not only dbsage."""
-
-    statement_timeout_ms: int = 5_000
-    lock_timeout_ms: int = 1_000
-    idle_in_transaction_timeout_ms: int = 10_000
-    connect_timeout_s: int = 5
-    max_rows: int = 1_000
-    max_bytes: int = 1_000_000
 
 
 @runtime_checkable

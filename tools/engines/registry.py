@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal
 
+from dbsage.tools.engines.limits import SessionLimits
 from dbsage.tools.errors import CapabilityMissing, UsageError
 
 if TYPE_CHECKING:
-    from dbsage.tools.engines.base import Engine, SessionLimits
+    from dbsage.tools.engines.base import Engine
     from dbsage.tools.targets import Target
 
 EngineName = Literal["postgres", "mysql", "mongo"]
@@ -99,8 +100,6 @@ def require(target: Target, needs: Collection[str], command: str | None = None) 
 def open_engine(target: Target, needs: Collection[str] = (), limits: SessionLimits | None = None,
                 command: str | None = None) -> Engine:
     """The adapter for `target`, checked to offer `needs` (see `require`) before it connects."""
-    from dbsage.tools.engines.base import SessionLimits
-
     info = require(target, needs, command)
     engine: Engine = info.adapter_class()(target, limits or SessionLimits())
     return engine

@@ -1,6 +1,8 @@
 """The PostgreSQL engine: the only place that imports its driver.
 
-Map: adapter.py (PostgresEngine: pool, session settings, introspect, server_report), query.py (run through the guard), explain.py, stats.py (top statements), checks.py (facts for tools/checks' rules), whatif.py (hypopg: the advisor's backend), demo.py (loads the demo database), sqlfiles.py + sql/ (catalog and diagnosis SQL).
+Map: adapter.py (PostgresEngine: pool, session settings, introspect, server_report), query.py (run through the
+guard), explain.py, stats.py (top statements), checks.py (facts for tools/checks' rules), whatif.py (hypopg: the
+advisor's backend), demo.py (loads the demo database), sqlfiles.py + sql/ (catalog and diagnosis SQL).
 
 To add a feature (see tools/engines/base.py for the protocol): implement the method on the adapter, in a module
 of this folder that fills the neutral models (tools.explain, tools.top, tools.checks, tools.advisor.backend), and

@@ -38,8 +38,8 @@ def run_checks(engine: PostgresEngine, thresholds: Thresholds | None = None) -> 
 
 
 def read_facts(engine: PostgresEngine) -> tuple[Facts, list[str]]:
+    from dbsage.tools.engines.postgres.roles import read_only_role_sql
     from dbsage.tools.engines.postgres.sqlfiles import load as _sql
-    from dbsage.tools.engines.postgres.adapter import read_only_role_sql
 
     facts: Facts = {}
     skipped: list[str] = []

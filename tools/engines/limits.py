@@ -1,0 +1,17 @@
+"""The limits every session dbsage opens runs under (timeouts, row and byte caps), enforced by the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """Limits every session the agent holds runs under. The database enforces them, not only dbsage."""
+
+    statement_timeout_ms: int = 5_000
+    lock_timeout_ms: int = 1_000
+    idle_in_transaction_timeout_ms: int = 10_000
+    connect_timeout_s: int = 5
+    max_rows: int = 1_000
+    max_bytes: int = 1_000_000
