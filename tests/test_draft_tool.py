@@ -18,8 +18,11 @@ def test_draft_migration_files_a_proposal_and_applies_nothing(make_pg_db: Callab
     dsn = make_pg_db(PG_SETUP)
     before = snapshot(dsn)
     ctx = ToolContext(resolve(dsn), origin="agent")
-    outcome = call(ctx, "draft_migration", {"intent": "add-check", "table": "orders", "columns": ["amount"],
-                                            "check": "amount >= 0"})
+    try:
+        outcome = call(ctx, "draft_migration", {"intent": "add-check", "table": "orders", "columns": ["amount"],
+                                                "check": "amount >= 0"})
+    finally:
+        ctx.close()
     assert outcome.ok, outcome.error
     assert "filed proposal" in outcome.summary and "Nothing was run" in outcome.summary
     assert outcome.proposals and outcome.proposals[0]["status"] == "pending"
@@ -32,7 +35,10 @@ def test_draft_migration_files_a_proposal_and_applies_nothing(make_pg_db: Callab
 
 def test_draft_migration_reports_unknown_names_to_the_model(make_pg_db: Callable[..., str]) -> None:
     ctx = ToolContext(resolve(make_pg_db(PG_SETUP)), origin="mcp")
-    outcome = call(ctx, "draft_migration", {"intent": "set-not-null", "table": "orders", "columns": ["cod"]})
+    try:
+        outcome = call(ctx, "draft_migration", {"intent": "set-not-null", "table": "orders", "columns": ["cod"]})
+    finally:
+        ctx.close()
     assert not outcome.ok and "did you mean code" in (outcome.error or "")
     assert get_tool("draft_migration").files_proposals  # MCP must not call it read-only
 
