@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pymysql
 import pymysql.cursors
@@ -26,6 +25,7 @@ import pymysql.cursors
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
 from dbsage.tools.engines.base import EngineBase, SessionLimits
 from dbsage.tools.engines.mysql.catalog import assemble
+from dbsage.tools.engines.mysql.dsn import connect_kwargs
 from dbsage.tools.engines.mysql.grants import read_only_user_sql, summarise_grants
 from dbsage.tools.engines.mysql.sqlfiles import load as _sql
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable, UsageError
@@ -46,39 +46,6 @@ SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 # Errors that mean "you may not read this" or "this server has no such table": optional facts become unknown.
 _OPTIONAL_ERRORS = {1044, 1142, 1143, 1146, 1109, 1227}
 _MAX_IDLE = 4
-
-
-
-
-def connect_kwargs(dsn: str, limits: SessionLimits) -> dict[str, Any]:
-    """pymysql arguments from `mysql://user:password@host:port/db?unix_socket=/path` (mariadb:// alike)."""
-    parts = urlsplit(dsn)
-    query = parse_qs(parts.query)
-    try:
-        port = parts.port or 3306
-    except ValueError:
-        raise UsageError("the port in the MySQL DSN is not a number", "use mysql://user@host:3306/db") from None
-    unknown = set(query) - {"unix_socket", "charset"}
-    if unknown:
-        raise UsageError(f"unknown MySQL DSN option(s): {', '.join(sorted(unknown))}",
-                         "supported: ?unix_socket=/path/to/mysqld.sock, ?charset=utf8mb4")
-    # Our own client-side ceiling sits above the server's statement limit, so the server's clearer error wins.
-    io_timeout = math.ceil(limits.statement_timeout_ms / 1000) + 5
-    return {
-        "host": parts.hostname or "localhost",
-        "port": port,
-        "user": unquote(parts.username) if parts.username else None,
-        "password": unquote(parts.password) if parts.password else "",
-        "database": unquote(parts.path.lstrip("/")) or None,
-        "unix_socket": query.get("unix_socket", [None])[0],
-        "charset": query.get("charset", ["utf8mb4"])[0],
-        "program_name": "dbsage",
-        "connect_timeout": limits.connect_timeout_s,
-        "read_timeout": io_timeout,
-        "write_timeout": io_timeout,
-        "autocommit": False,
-        "cursorclass": pymysql.cursors.DictCursor,
-    }
 
 
 def session_statements(limits: SessionLimits, mariadb: bool) -> list[str]:

@@ -188,7 +188,7 @@ def scratch_target(engine: MySQLEngine, scratch: str) -> Target:
 @contextmanager
 def _scratch_connection(target: Target) -> Iterator[Any]:
     from dbsage.tools.engines.base import SessionLimits
-    from dbsage.tools.engines.mysql.adapter import connect_kwargs
+    from dbsage.tools.engines.mysql.dsn import connect_kwargs
 
     kwargs = connect_kwargs(target.dsn, SessionLimits())
     kwargs.update(autocommit=True, read_timeout=300, write_timeout=300, program_name="dbsage-scratch",

@@ -21,7 +21,7 @@ from dbsage.tools.demo.database import DemoDatabase, OnStep, StepReport
 from dbsage.tools.demo.scale import DemoScale
 from dbsage.tools.demo.script import demo_sql, marked_blocks
 from dbsage.tools.engines.base import SessionLimits
-from dbsage.tools.engines.mysql.adapter import connect_kwargs
+from dbsage.tools.engines.mysql.dsn import connect_kwargs
 from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable
 from dbsage.tools.redact import redact
 
