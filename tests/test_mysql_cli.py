@@ -105,3 +105,17 @@ def test_router_uses_the_same_tools_on_mysql(demo_dsn: str, question: str, tools
         ctx.close()
     assert [c.tool for c in result.tool_calls] == tools
     assert all(c.ok for c in result.tool_calls), [(c.tool, c.ok) for c in result.tool_calls]
+
+
+@pytest.mark.parametrize("args", [
+    ["explain", QUERIES["order_lines"], "--analyze"],
+    ["explain", QUERIES["stale_pending_orders"]],
+    ["top", "--sort", "io"],
+    ["check"],
+])
+def test_table_output_renders_on_mysql(demo_dsn: str, args: list[str]) -> None:
+    result = run_dbsage(*args, "--db", demo_dsn, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() and "Traceback" not in result.stderr
+    if args[0] == "explain":
+        assert "ALTER TABLE" in result.stdout  # the fix is printed
