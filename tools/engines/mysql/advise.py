@@ -349,6 +349,9 @@ def advise_workload(engine: MySQLEngine, statements: list[WorkloadStatement] | N
         progress(f"{len(statements)} statements")
     advice = advise(engine, statements, scratch=options.scratch, max_indexes=options.max_indexes,
                     workload_source=source)
+    if options.budget_bytes:
+        advice.notes.append("--budget-mb is not applied on MySQL/MariaDB: index sizes are not estimated here "
+                            "(use --max-indexes to bound the advice)")
     return to_advice_report(advice, options)
 
 
