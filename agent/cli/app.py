@@ -20,6 +20,7 @@ from dbsage.agent.cli.commands.check import check_command
 from dbsage.agent.cli.commands.demo import demo_command
 from dbsage.agent.cli.commands.doctor import doctor_command
 from dbsage.agent.cli.commands.explain import explain_command
+from dbsage.agent.cli.commands.kb import kb_app
 from dbsage.agent.cli.commands.lint import lint_command
 from dbsage.agent.cli.commands.mcp import mcp_command
 from dbsage.agent.cli.commands.migrate import migrate_app
@@ -65,6 +66,7 @@ app.command("advise")(advise_command)
 app.command("lint")(lint_command)
 app.add_typer(proposals_app, name="proposals")
 app.add_typer(migrate_app, name="migrate")
+app.add_typer(kb_app, name="kb")
 
 
 def main() -> None:
