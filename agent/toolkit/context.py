@@ -72,9 +72,9 @@ class ToolContext:
     def cancel(self) -> None:
         """Ask the server to stop what this context's engine is running now (a person cancelled the turn). Safe
         from any thread; a no-op before the engine is opened, or for an engine that cannot cancel."""
-        cancel = getattr(self._engine, "cancel", None)
-        if cancel is not None:
-            cancel()
+        engine = self._engine
+        if engine is not None:
+            engine.cancel()
 
     def close(self) -> None:
         if self._engine is not None:

@@ -7,6 +7,7 @@ call. The SQL the adapter itself runs against the catalog lives in tools/sql/pos
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -65,6 +66,8 @@ class PostgresEngine(EngineBase):
             "connect_timeout": limits.connect_timeout_s,
         }
         self._pool: ConnectionPool | None = None
+        self._running: set[psycopg.Connection[Any]] = set()  # checked out now: what cancel() stops
+        self._running_lock = threading.Lock()
 
     # -- connections ---------------------------------------------------------------------------------------------
 
@@ -120,9 +123,13 @@ class PostgresEngine(EngineBase):
         try:
             with pool.connection(timeout=self.limits.connect_timeout_s * 2) as conn:
                 conn.read_only = True
+                with self._running_lock:
+                    self._running.add(conn)
                 try:
                     yield conn
                 finally:
+                    with self._running_lock:
+                        self._running.discard(conn)
                     conn.rollback()
         except PoolTimeout:
             raise TargetUnreachable(
@@ -149,6 +156,14 @@ class PostgresEngine(EngineBase):
         from dbsage.tools.engines.postgres.query import run_sql
 
         return run_sql(self, sql, max_rows=max_rows)
+
+    def cancel(self) -> None:
+        """Stop the statements this engine's connections are running now: the server cancels them (as Ctrl-C in
+        psql does) and the call that ran one fails with PostgreSQL's "canceling statement" error."""
+        with self._running_lock:
+            running = list(self._running)
+        for conn in running:
+            conn.cancel_safe(timeout=self.limits.connect_timeout_s)
 
     def close(self) -> None:
         if self._pool is not None:
