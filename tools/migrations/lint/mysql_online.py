@@ -101,13 +101,11 @@ def _add_column(spec: Spec, state: MigrationState) -> Op:
 
 def _modify(spec: Spec, view: MyStatement, state: MigrationState) -> Op:
     w = spec.words
-    i = 2 if len(w) > 1 and w[1] == "COLUMN" else 1
-    if spec.starts("CHANGE") or (len(w) > i and w[i - 1] == "CHANGE"):
-        i += 1  # CHANGE old new type
+    i = 2 if len(w) > 1 and w[1] == "COLUMN" else 1  # MODIFY [COLUMN] name type … / CHANGE [COLUMN] old new type …
     if any(x in w for x in ("CHARACTER", "CHARSET", "COLLATE")):
         return Op("change a column's character set/collation", "COPY", "SHARED", True, charset=True)
-    column = w[i - 1].strip("\x00").lower() if i - 1 < len(w) else ""
-    new_type = _type_text(w[i:])
+    column = w[i].strip("\x00").lower() if i < len(w) else ""
+    new_type = _type_text(w[i + (2 if spec.starts("CHANGE") else 1):])
     facts = state.facts(view.table)
     old = facts.columns.get(column) if facts else None
     if old is not None and old.lower().replace(" ", "") == new_type.replace(" ", ""):
