@@ -23,7 +23,7 @@ from dbsage.agent.toolkit.spec import ToolSpec
 from dbsage.tools.errors import DbsageError, GuardRefusal
 from dbsage.tools.redact import redact
 
-SECTIONS: tuple[str, ...] = ("schema", "query", "diagnosis", "change", "migration")
+SECTIONS: tuple[str, ...] = ("schema", "query", "diagnosis", "change", "migration", "knowledge")
 
 
 class ToolOutcome(BaseModel):
