@@ -217,7 +217,7 @@ async def test_slash_commands_run_the_tools_without_a_model(shop_dsn: str) -> No
         await submit(pilot, "/nonsense")
         await submit(pilot, "/help")
         assert "unknown command /nonsense" in notes(app, "error")[-1]
-        assert "knowledge base" in answers(app)[-2].lower()
+        assert "[kb:" in answers(app)[-2]
         assert "/explain SQL" in answers(app)[-1] and "f4" in answers(app)[-1]
 
 

@@ -92,6 +92,12 @@ class SlashDone(Message):
         self.block, self.outcome = block, outcome
 
 
+class KbDone(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 @dataclass
 class TurnView:
     """The widgets of the turn on screen: tool blocks waiting for their result, the answer being written."""
@@ -381,7 +387,8 @@ class ChatApp(App[None]):
         if parsed.builtin == "help":
             self.action_help()
         elif parsed.builtin == "kb":
-            self._mount(Markdown(slash.knowledge_search(parsed.text), classes="answer"))
+            self._set_busy(True)
+            self._run_kb(parsed.text)
         elif self.session is None:
             self._error("not connected yet", "wait for the connection, or switch connections with F4")
         elif parsed.tool is not None:
@@ -394,6 +401,20 @@ class ChatApp(App[None]):
     def _run_slash(self, block: ToolBlock, tool: str, arguments: dict[str, Any]) -> None:
         assert self.session is not None
         self.post_message(SlashDone(block, self.session.run_tool(tool, arguments)))
+
+    @work(thread=True, group="turn")
+    def _run_kb(self, text: str) -> None:
+        try:  # the first search loads the index (a second or two): off the screen's thread
+            found = slash.knowledge_search(text, engine=self.target.engine)
+        except DbsageError as error:
+            found = f"**Knowledge base:** {error.message}" + (f" — {error.hint}" if error.hint else "")
+        self.post_message(KbDone(found))
+
+    async def on_kb_done(self, message: KbDone) -> None:
+        self._set_busy(False)
+        await self.query_one("#conversation").mount(Markdown(message.text, classes="answer"))
+        self.last_answer = message.text
+        self._scroll_end()
 
     def on_slash_done(self, message: SlashDone) -> None:
         self._set_busy(False)

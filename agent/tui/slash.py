@@ -79,24 +79,22 @@ def help_markdown(keys: list[tuple[str, str]]) -> str:
             f"**Keys:**\n\n{key_lines}\n")
 
 
-def knowledge_search(text: str, k: int = 5) -> str:
-    """Best-practice passages for `text` as markdown, from knowledge/'s `search(text, k)` when it is installed."""
+def knowledge_search(text: str, k: int = 5, engine: str | None = None) -> str:
+    """Best-practice passages for `text` as markdown, from the knowledge base (knowledge/) when it is installed."""
     try:
         module = importlib.import_module("dbsage.knowledge")
     except ImportError:
         module = None
-    search = getattr(module, "search", None)
-    if search is None:
-        return ("The knowledge base is not available in this installation (dbsage.knowledge has no search yet). "
+    factory = getattr(module, "knowledge_base", None)
+    if factory is None:
+        return ("The knowledge base is not available in this installation. "
                 "The diagnosis tools work without it: try /check or /explain.")
-    hits = search(text, k)
-    lines = [f"### Knowledge base: {text}"]
-    for hit in hits or []:
-        doc = hit.model_dump() if hasattr(hit, "model_dump") else dict(hit) if isinstance(hit, dict) else {}
-        ident = doc.get("id") or doc.get("doc_id") or doc.get("document_id") or "?"
-        title = doc.get("title") or doc.get("heading") or ""
-        body = str(doc.get("text") or doc.get("passage") or doc.get("snippet") or hit)
-        lines.append(f"- **kb:{ident}** {title}\n\n  {body[:600]}")
-    if len(lines) == 1:
+    found = factory().search(text, limit=k, engine=engine)
+    lines = [f"**Knowledge base:** {text}"]
+    if found.notice:
+        lines.append(f"_{found.notice}_")
+    for hit in found.results:
+        lines.append(f"- **[kb:{hit.id}]** {hit.title} — {hit.section}\n\n  {hit.text[:600]}")
+    if not found.results:
         lines.append("Nothing found: try other words.")
     return "\n\n".join(lines)
