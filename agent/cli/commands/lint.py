@@ -4,12 +4,15 @@ the safe rewrite. Exit 0 clean, 4 when findings reach --fail-on, 1 on error, 2 o
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dbsage.agent.cli.options import DbOption
 from dbsage.agent.cli.output import emit_json, reporting, stdout
+
+if TYPE_CHECKING:
+    from dbsage.tools.migrations.model import LiveContext
 
 
 class LintFormat(StrEnum):
@@ -60,7 +63,7 @@ def lint_command(
         raise typer.Exit(4)
 
 
-def _live(db: str, dialect: str | None) -> tuple[object, str]:
+def _live(db: str, dialect: str | None) -> tuple[LiveContext, str]:
     """Live facts from --db; its engine sets the dialect (a --dialect that disagrees is a usage error)."""
     from dbsage.tools.errors import UsageError
     from dbsage.tools.migrations.lint.live import fetch_context

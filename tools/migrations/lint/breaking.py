@@ -30,7 +30,7 @@ def _renamed_columns(p: Parsed) -> Iterator[tuple[str, str, str]]:
     node = p.node
     if p.dialect == "postgres":
         if isinstance(node, ast.RenameStmt) and node.renameType == OT.OBJECT_COLUMN:
-            yield relname(node.relation) or "", node.subname, node.newname
+            yield relname(node.relation) or "", node.subname or "", node.newname or ""
         return
     for spec in node.specs:
         w = spec.words

@@ -106,7 +106,7 @@ def alter_domain(p: Parsed, state: MigrationState) -> Iterator[Hit]:
     node = p.node
     if isinstance(node, ast.AlterDomainStmt) and node.subtype == "C" and isinstance(node.def_, ast.Constraint) \
             and not node.def_.skip_validation:
-        domain = ".".join(n.sval for n in node.typeName)
+        domain = ".".join(str(n.sval) for n in node.typeName or ())
         yield Hit(f"ALTER DOMAIN {domain} ADD CONSTRAINT checks every stored value of the domain, in every table "
                   "that uses it, while blocking writes to them",
                   f"ALTER DOMAIN {domain} ADD {deparse(node.def_)} NOT VALID;\n"

@@ -23,7 +23,7 @@ def lint_paths(paths: list[str], *, dialect: str | None = None, context: LiveCon
             raise DbsageError(f"these files mix dialects: {pg} is PostgreSQL, {my} is MySQL",
                               "lint each dialect in its own run, or pass --dialect")
         dialect = kinds.pop() if kinds else "postgres"
-    report = LintReport(dialect=dialect)  # type: ignore[arg-type]
+    report = LintReport(dialect=dialect)
     for name, text in texts:
         report.merge(lint_sql(text, dialect, context=context, server_version=server_version, filename=name,
                               settings=settings))

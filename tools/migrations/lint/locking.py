@@ -17,11 +17,11 @@ from dbsage.tools.migrations.lint.state import MigrationState
       summary="LOCK TABLE in a mode that blocks writes (or reads) for the rest of the transaction")
 def lock_table(p: Parsed, state: MigrationState) -> Iterator[Hit]:
     node = p.node
-    if isinstance(node, ast.LockStmt) and node.mode >= 5:
+    if isinstance(node, ast.LockStmt) and (node.mode or 0) >= 5:
         for rel in node.relations or ():
             table = relname(rel)
             if not state.is_new(table):
-                yield Hit(f"LOCK TABLE {table} IN {LOCK_MODES.get(node.mode)} MODE {p.stmt.blocks} until the "
+                yield Hit(f"LOCK TABLE {table} IN {LOCK_MODES.get(node.mode or 0)} MODE {p.stmt.blocks} until the "
                           "transaction ends", "-- drop the explicit lock; batch the work so each step takes row locks "
                           "only, with lock_timeout set", table=table)
 

@@ -151,7 +151,7 @@ def unsupported(p: Parsed, state: MigrationState) -> Iterator[Hit]:
     no_instant = view.algorithm == "INSTANT" and (
         (state.mariadb and not state.at_least(10, 3)) or (not state.mariadb and not state.at_least(8, 0, 12)))
     if no_instant or (view.algorithm in ALGOS and ALGOS.index(view.algorithm) < ALGOS.index(algo)):
-        slow = ", ".join(o.what for o in found if ALGOS.index(o.algorithm) > ALGOS.index(view.algorithm))
+        slow = ", ".join(o.what for o in found if ALGOS.index(o.algorithm) > ALGOS.index(view.algorithm or "COPY"))
         yield Hit(f"ALGORITHM={view.algorithm} is not supported for {slow or 'this change'} on "
                   f"{'MariaDB' if state.mariadb else 'MySQL'} {version}: the statement fails",
                   f"-- this change needs ALGORITHM={algo}" + (f"; {OSC}" if algo == "COPY" else ""))

@@ -125,7 +125,8 @@ def _word(token: Token) -> str:
 def _tree(sql: str, chunk: list[Token], filename: str) -> exp.Expression | None:
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to Command" notes are ours to handle
     try:
-        return sqlglot.parse_one(sql, read="mysql")
+        tree = sqlglot.parse_one(sql, read="mysql")
+        return tree if isinstance(tree, exp.Expression) else None
     except ParseError as exc:
         detail = exc.errors[0] if exc.errors else {}
         line = chunk[0].line + int(detail.get("line", 1)) - 1

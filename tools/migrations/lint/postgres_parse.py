@@ -20,7 +20,7 @@ AE, SUE, SRE, SH, RE = "ACCESS EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW 
 # LOCK TABLE's mode numbers (lockdefs.h) → names
 LOCK_MODES = {1: "ACCESS SHARE", 2: "ROW SHARE", 3: RE, 4: SUE, 5: SH, 6: SRE, 7: "EXCLUSIVE", 8: AE}
 # ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL docs, ALTER TABLE "Notes")
-_WEAKER_AT = {
+_WEAKER_AT: dict[Any, str] = {
     AT.AT_SetStatistics: SUE, AT.AT_ValidateConstraint: SUE, AT.AT_ClusterOn: SUE, AT.AT_DropCluster: SUE,
     AT.AT_SetRelOptions: SUE, AT.AT_ResetRelOptions: SUE, AT.AT_AttachPartition: SUE,
     AT.AT_EnableTrig: SRE, AT.AT_DisableTrig: SRE, AT.AT_EnableTrigAll: SRE, AT.AT_DisableTrigAll: SRE,
@@ -128,7 +128,7 @@ def describe(stmt: Statement, node: Any) -> None:
         case ast.TruncateStmt():
             tables, lock = [relname(r) for r in node.relations or ()], AE
         case ast.LockStmt():
-            tables, lock = [relname(r) for r in node.relations or ()], LOCK_MODES.get(node.mode, AE)
+            tables, lock = [relname(r) for r in node.relations or ()], LOCK_MODES.get(node.mode or 8, AE)
         case ast.RefreshMatViewStmt():
             tables, lock = [relname(node.relation)], "EXCLUSIVE" if node.concurrent else AE
         case ast.UpdateStmt() | ast.DeleteStmt() | ast.InsertStmt():
@@ -169,13 +169,13 @@ def advance(parsed: Parsed, state: MigrationState) -> None:
         case ast.VariableSetStmt():
             _setting(node, state)
         case ast.CreateStmt() | ast.CreateTableAsStmt():
-            rel = node.relation if isinstance(node, ast.CreateStmt) else node.into.rel
+            rel = node.relation if isinstance(node, ast.CreateStmt) else getattr(node.into, "rel", None)
             state.created.add(bare(relname(rel) or ""))
         case ast.AlterTableStmt():
             for cmd in node.cmds or ():
                 _remember_constraint(relname(node.relation) or "", cmd, state)
         case ast.RenameStmt() if node.renameType == OT.OBJECT_TABLE and state.is_new(relname(node.relation)):
-            state.created.add(bare(node.newname))
+            state.created.add(bare(node.newname or ""))
 
 
 def _setting(node: Any, state: MigrationState) -> None:
@@ -222,5 +222,5 @@ def not_null_check_column(con: Any) -> str | None:
     test = con.raw_expr
     if test.nulltesttype != enums.NullTestType.IS_NOT_NULL or not isinstance(test.arg, ast.ColumnRef):
         return None
-    fields = [f.sval for f in test.arg.fields if isinstance(f, ast.String)]
+    fields = [f.sval for f in test.arg.fields or () if isinstance(f, ast.String) and f.sval]
     return fields[-1].lower() if fields else None

@@ -116,8 +116,8 @@ def column_type(p: Parsed, state: MigrationState) -> Iterator[Hit]:
 
 
 def type_of(type_name: Any) -> tuple[str, tuple[int, ...]]:
-    name = type_name.names[-1].sval.lower()
-    mods = tuple(m.val.ival for m in type_name.typmods or () if isinstance(m, ast.A_Const)
+    name = str(type_name.names[-1].sval).lower()
+    mods = tuple(int(m.val.ival or 0) for m in type_name.typmods or () if isinstance(m, ast.A_Const)
                  and isinstance(m.val, ast.Integer))
     return _CANON.get(name, name), mods
 

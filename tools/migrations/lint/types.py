@@ -66,7 +66,7 @@ def _key_hit(column: str, type_name: str) -> Hit:
 def _mysql_column_words(p: Parsed) -> Iterator[list[str]]:
     node = p.node
     if node.verb == "CREATE" and "TABLE" in node.words[:4]:
-        depth, current = 0, []
+        depth, current = 0, list[str]()
         for w in node.words:
             if w == "(":
                 depth += 1
