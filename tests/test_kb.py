@@ -158,3 +158,16 @@ def test_cli_kb_contracts(tmp_path: Path) -> None:
     assert empty.returncode == 2 and "empty" in empty.stderr
     team = run_dbsage("kb", "list", "--docs", str(FIXTURES / "runbooks"), "--format", "json", env=env)
     assert "runbooks/rotate-replica" in {d["id"] for d in json.loads(team.stdout)["documents"]}
+
+
+def test_every_cited_document_exists_and_findings_carry_it() -> None:
+    from dbsage.knowledge.citations import RULE_DOCS
+    from dbsage.tools.checks.model import Finding
+    from dbsage.tools.explain.insights import Insight
+
+    ids = {d.id for d in load_corpus(BUILTIN_DIR)}
+    assert {rule: doc for rule, doc in RULE_DOCS.items() if doc not in ids} == {}
+    finding = Finding(id="indexes.unused", family="indexes", severity="low", title="unused", evidence={"scans": 0})
+    assert finding.model_dump(mode="json")["kb"] == "pg-unused-indexes"
+    insight = Insight(rule="spill_to_disk", severity="medium", node_id=1, title="sort spills", detail="to disk")
+    assert insight.kb == "pg-spill-to-disk"

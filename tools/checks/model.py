@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from dbsage.knowledge.citations import doc_for_rule
 
 Family = Literal["schema", "indexes", "maintenance", "activity", "performance", "configuration", "reliability",
                  "security"]
@@ -24,6 +26,14 @@ class Finding(BaseModel):
     evidence: dict[str, Any] = Field(description="the figures the finding rests on; never empty")
     fix: str | None = Field(default=None, description="SQL or setting for a person to review — never executed")
     doc_id: str | None = Field(default=None, description="knowledge document explaining the topic, when one exists")
+    kb: str | None = Field(default=None, description="id of the knowledge document that explains the finding "
+                                                     "(dbsage kb show ID); filled from knowledge/citations.py")
+
+    @model_validator(mode="after")
+    def _cite(self) -> Finding:
+        self.kb = self.kb or doc_for_rule(self.id)
+        self.doc_id = self.doc_id or self.kb
+        return self
 
 
 class ScoreItem(BaseModel):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from dbsage.knowledge.citations import doc_for_rule
 from dbsage.tools.explain.plan import Plan, PlanNode
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -23,6 +24,13 @@ class Insight(BaseModel):
     detail: str
     evidence: dict[str, float | int | str | None] = Field(default_factory=dict)
     fix: str | None = Field(default=None, description="SQL or setting to try — a draft, never executed")
+    kb: str | None = Field(default=None, description="id of the knowledge document that explains the insight "
+                                                     "(dbsage kb show ID); filled from knowledge/citations.py")
+
+    @model_validator(mode="after")
+    def _cite(self) -> Insight:
+        self.kb = self.kb or doc_for_rule(self.rule)
+        return self
 
 
 def misestimated(node: PlanNode, plan: Plan) -> bool:
