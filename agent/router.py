@@ -99,13 +99,31 @@ INTENTS: list[Intent] = [
 ]
 
 
+# The plan of each intent that agent/nearest.py can choose by example questions (no extraction needed).
+_PLANS: dict[str, Callable[[str], Plan]] = {
+    "index health": lambda q: [("checkup", {"family": "indexes"})],
+    "advise": lambda q: [("advise_indexes", {"propose": _has("propos|file", q)})],
+    "top": lambda q: [("top_statements", {})],
+    "checkup": lambda q: [("checkup", {})],
+    "list": lambda q: [("list_objects", {})],
+    "knowledge": lambda q: [("search_knowledge", {"query": q})],
+}
+_EXTRACTING = ("query", "describe")  # these need a statement or a name out of the question: their rules go first
+
+
 def route(question: str) -> tuple[str, Plan] | None:
-    """The first intent that recognises the question, with the tool calls it makes."""
+    """The intent of the question, with the tool calls it makes: a statement or a named object first; otherwise
+    the nearest example questions (agent/nearest.py), the keyword rules breaking a near tie."""
+    from dbsage.agent.nearest import choose
+
     for intent in INTENTS:
-        plan = intent.plan(question)
-        if plan is not None:
-            return intent.name, plan
-    return None
+        if intent.name in _EXTRACTING:
+            plan = intent.plan(question)
+            if plan is not None:
+                return intent.name, plan
+    keyword = next((i.name for i in INTENTS if i.name not in _EXTRACTING and i.plan(question) is not None), None)
+    chosen = choose(question, keyword)
+    return (chosen, _PLANS[chosen](question)) if chosen else None
 
 
 def _section(outcome: ToolOutcome) -> str:
