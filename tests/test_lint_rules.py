@@ -6,7 +6,7 @@ import pytest
 
 from dbsage.tools.errors import DbsageError, UsageError
 from dbsage.tools.migrations.lint import LintSettings, lint_sql
-from dbsage.tools.migrations.lint.rules import all_rules
+from dbsage.tools.migrations.lint.catalog import all_rules
 from dbsage.tools.migrations.model import LiveContext, TableFacts
 
 LT = "SET lock_timeout = '3s';\n"

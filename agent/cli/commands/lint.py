@@ -4,26 +4,18 @@ the safe rewrite. Exit 0 clean, 4 when findings reach --fail-on, 1 on error, 2 o
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from dbsage.agent.cli.options import DbOption
 from dbsage.agent.cli.output import emit_json, reporting, stdout
 
-if TYPE_CHECKING:
-    from dbsage.tools.migrations.model import LiveContext
-
 
 class LintFormat(StrEnum):
     text = "text"
     table = "table"
     json = "json"
-
-
-class Dialect(StrEnum):
-    postgres = "postgres"
-    mysql = "mysql"
 
 
 class FailOn(StrEnum):
@@ -34,7 +26,8 @@ class FailOn(StrEnum):
 def lint_command(
     files: Annotated[list[str], typer.Argument(help="migration .sql files or folders of them")],
     db: DbOption = None,
-    dialect: Annotated[Dialect | None, typer.Option("--dialect", help="default: from --db, else detected")] = None,
+    dialect: Annotated[str | None, typer.Option("--dialect", help="the SQL dialect of the files (see `dbsage lint "
+                                                "--help` in the README); default: from --db, else detected")] = None,
     server_version: Annotated[str | None, typer.Option("--server-version", help="e.g. 15, 8.0.36, 10.11 "
                                                        "(default: from --db, else a current version)")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 4 when a finding is at least this")] =
@@ -46,12 +39,13 @@ def lint_command(
     from dbsage.agent.cli.render.lint import print_lint
     from dbsage.tools.migrations.lint.config import load_settings
     from dbsage.tools.migrations.lint.files import lint_paths
+    from dbsage.tools.migrations.lint.live import context_for
 
     with reporting("json" if fmt is LintFormat.json else "table"):
         settings = load_settings()
-        context, chosen = None, dialect.value if dialect else None
+        context, chosen = None, dialect
         if db is not None:
-            context, chosen = _live(db, chosen)
+            context, chosen = context_for(db, dialect)
         report = lint_paths(files, dialect=chosen, context=context, server_version=server_version,
                             settings=settings)
         if fmt is LintFormat.json:
@@ -61,19 +55,3 @@ def lint_command(
             print_lint(report, stdout)
     if report.at_or_above(fail_on.value):
         raise typer.Exit(4)
-
-
-def _live(db: str, dialect: str | None) -> tuple[LiveContext, str]:
-    """Live facts from --db; its engine sets the dialect (a --dialect that disagrees is a usage error)."""
-    from dbsage.tools.errors import UsageError
-    from dbsage.tools.migrations.lint.live import fetch_context
-    from dbsage.tools.targets import resolve
-
-    target = resolve(db)
-    if target.engine == "mongo":
-        raise UsageError("dbsage lint reads SQL migrations; this target is MongoDB",
-                         "point --db at PostgreSQL or MySQL")
-    if dialect is not None and dialect != target.engine:
-        raise UsageError(f"--dialect {dialect} disagrees with --db, which is {target.engine}",
-                         "leave --dialect out when --db is given")
-    return fetch_context(target), target.engine

@@ -28,7 +28,7 @@ def load_settings() -> LintSettings:
 
 def settings_from(section: Any, where: str = "dbsage.toml") -> LintSettings:
     """Settings from a parsed `[lint]` table; unknown rule names are an error (a typo would silently do nothing)."""
-    from dbsage.tools.migrations.lint.rules import all_rules
+    from dbsage.tools.migrations.lint.catalog import all_rules
 
     if not isinstance(section, dict):
         raise ConfigError(f"`lint` in {where} is not a table", "write it as [lint] with disable = [\"rule-id\"]")

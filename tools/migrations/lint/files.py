@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dbsage.tools.errors import DbsageError
-from dbsage.tools.migrations.lint.runner import LintSettings, lint_sql
+from dbsage.tools.errors import DbsageError, UsageError
+from dbsage.tools.migrations.lint.runner import DIALECTS, LintSettings, lint_sql
 from dbsage.tools.migrations.lint.source import detect, expand, read
 from dbsage.tools.migrations.model import LintReport, LiveContext
 
@@ -12,6 +12,8 @@ def lint_paths(paths: list[str], *, dialect: str | None = None, context: LiveCon
                server_version: str | int | None = None, settings: LintSettings | None = None) -> LintReport:
     """Every .sql file under `paths`. Without `dialect`, each file's is detected; a run that mixes PostgreSQL and
     MySQL files is an error (their rules and versions differ: lint them in two runs)."""
+    if dialect is not None and dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {dialect!r}", f"use one of: {', '.join(DIALECTS)}")
     files = expand(paths)
     texts = [(str(path), read(path)) for path in files]
     if dialect is None:

@@ -7,6 +7,21 @@ from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
 
 
+def context_for(db: str, dialect: str | None) -> tuple[LiveContext, str]:
+    """Live facts for `--db`, and the dialect its engine speaks (a `--dialect` that disagrees is a usage error)."""
+    from dbsage.tools.errors import UsageError
+    from dbsage.tools.targets import resolve
+
+    target = resolve(db)
+    if target.engine not in ("postgres", "mysql"):
+        raise UsageError("dbsage lint reads SQL migrations; this target is not a SQL database",
+                         "point --db at PostgreSQL or MySQL/MariaDB")
+    if dialect is not None and dialect != target.engine:
+        raise UsageError(f"--dialect {dialect} disagrees with --db, which is {target.engine}",
+                         "leave --dialect out when --db is given")
+    return fetch_context(target), target.engine
+
+
 def fetch_context(target: Target) -> LiveContext:
     """Connect read-only (the engine's own timeouts and limits), read the schema and the server version."""
     from dbsage.tools.engines import connect

@@ -1,8 +1,9 @@
 """The rule registry: every rule declares its id, family, default severity, dialects and squawk's equivalents.
 
 A rule is a function `(statement, state) -> iterable of Hit`. Family modules (locking.py, rewrites.py, …) register
-theirs with `@rule(...)`; `all_rules()` imports them all. To add a rule: write the function in its family's module,
-decorate it, add a table case in tests/test_lint_rules.py and, if it covers a squawk rule, name it in `squawk`.
+theirs with `@rule(...)`; `catalog.all_rules()` imports them all (this module imports none of them: no circle).
+To add a rule: write the function in its family's module, decorate it, add a table case in
+tests/test_lint_rules.py and, if it covers a squawk rule, name it in `squawk`.
 """
 
 from __future__ import annotations
@@ -57,31 +58,15 @@ class Rule:
     kb: str | None = None
 
 
-_RULES: dict[str, Rule] = {}
+REGISTERED: dict[str, Rule] = {}
 
 
 def rule(rule_id: str, *, family: str, severity: Severity, summary: str, dialects: tuple[str, ...] = ("postgres",),
          squawk: tuple[str, ...] = (), kb: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
     def register(func: RuleFunc) -> RuleFunc:
-        if rule_id in _RULES:
+        if rule_id in REGISTERED:
             raise ValueError(f"lint rule {rule_id!r} is registered twice")
-        _RULES[rule_id] = Rule(rule_id, family, severity, dialects, func, summary, squawk, kb)
+        REGISTERED[rule_id] = Rule(rule_id, family, severity, dialects, func, summary, squawk, kb)
         return func
 
     return register
-
-
-def all_rules() -> dict[str, Rule]:
-    """Every registered rule by id (imports the family modules once)."""
-    from dbsage.tools.migrations.lint import (  # noqa: F401  (imported for their @rule registrations)
-        breaking,
-        constraints,
-        indexes,
-        locking,
-        mysql_online,
-        rewrites,
-        transactions,
-        types,
-    )
-
-    return _RULES

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from dbsage.tools.errors import UsageError
 from dbsage.tools.migrations.lint import mysql_parse, postgres_parse
-from dbsage.tools.migrations.lint.rules import Hit, Parsed, Rule, all_rules
+from dbsage.tools.migrations.lint.catalog import all_rules
+from dbsage.tools.migrations.lint.rules import Hit, Parsed, Rule
 from dbsage.tools.migrations.lint.sizes import Thresholds, describe, weigh
 from dbsage.tools.migrations.lint.source import ignored_rules
 from dbsage.tools.migrations.lint.state import MigrationState, parse_version
