@@ -26,8 +26,8 @@ class FailOn(StrEnum):
 def lint_command(
     files: Annotated[list[str], typer.Argument(help="migration .sql files or folders of them")],
     db: DbOption = None,
-    dialect: Annotated[str | None, typer.Option("--dialect", help="the SQL dialect of the files (see `dbsage lint "
-                                                "--help` in the README); default: from --db, else detected")] = None,
+    dialect: Annotated[str | None, typer.Option("--dialect", help="postgres or mysql (MySQL and MariaDB); default: "
+                                                "from --db, else detected per file")] = None,
     server_version: Annotated[str | None, typer.Option("--server-version", help="e.g. 15, 8.0.36, 10.11 "
                                                        "(default: from --db, else a current version)")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 4 when a finding is at least this")] =
