@@ -69,7 +69,7 @@ def nearest_intents(question: str) -> list[tuple[str, float]] | None:
     from dbsage.knowledge.embedder import load_embedder
 
     vectors, labels = prepared
-    similarities = vectors @ load_embedder().embed([question])[0]
+    similarities = vectors @ load_embedder().embed_query(question)
     best: dict[str, float] = {}
     for label, similarity in zip(labels, similarities.tolist(), strict=True):
         best[label] = max(best.get(label, -1.0), similarity)

@@ -202,7 +202,7 @@ class KnowledgeIndex:
         count = collection.count()
         if count == 0:
             return []
-        vector = self._embedder.embed([text])[0].tolist()
+        vector = self._embedder.embed_query(text).tolist()
         result = collection.query(query_embeddings=[vector], n_results=min(limit * 3, count),
                                   where={engine: True} if engine else None, include=["metadatas"])
         pids: list[str] = []
