@@ -2,7 +2,8 @@
 
 Map: `model.py` (ProposalDraft, Proposal, AuditEntry, the status steps), `store.py` (ProposalStore: SQLite under the
 state dir from tools/state.py), `schema.py` + `migrations/NNNN_name.sql` (the store's schema, numbered), `advice.py`
-(index advice → one pending proposal per recommendation).
+(index advice → one pending proposal per recommendation), `migration.py` (a migration draft → a proposal of kind
+migration), `export.py` (an approved proposal → files in a migration tool's layout).
 
 To add a field to proposals: add it to the models in model.py and a migration `migrations/000N_what.sql` with the
 next number (`ALTER TABLE proposals ADD COLUMN …`); the store applies it the next time it opens the file.

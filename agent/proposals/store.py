@@ -124,7 +124,7 @@ class ProposalStore:
             raise InvalidTransition(f"proposal #{proposal_id} is {proposal.status}; only an approved one is exported",
                                     _next_step(proposal_id, proposal.status))
         if tool is not None:
-            from dbsage.agent.proposals.migration import export_for_tool
+            from dbsage.agent.proposals.export import export_for_tool
 
             written = export_for_tool(proposal, tool, folder)
         else:
