@@ -27,6 +27,10 @@ MAX_TOKENS = 128
 _DTYPES = {"F32": np.float32, "I64": np.int64}
 
 
+def _switched_off() -> bool:
+    return os.environ.get("DBSAGE_KB_EMBEDDER", "").lower() in {"off", "none", "0", "false"}
+
+
 class EmbedderMissing(RuntimeError):
     """The embedding package is not installed (or is switched off): search falls back to lexical only."""
 
@@ -34,7 +38,7 @@ class EmbedderMissing(RuntimeError):
 def model_dir() -> Path:
     """The folder of the bundled model; EmbedderMissing when the package is absent or disabled by configuration."""
     # DBSAGE_KB_EMBEDDER=off runs the lexical-only path on purpose (tests, or a user who wants the fastest start).
-    if os.environ.get("DBSAGE_KB_EMBEDDER", "").lower() in {"off", "none", "0", "false"}:
+    if _switched_off():
         raise EmbedderMissing("the embedder is switched off (DBSAGE_KB_EMBEDDER=off)")
     import importlib.util
 
@@ -190,7 +194,13 @@ def _single_thread() -> Any:
     return _controller().limit(limits=1, user_api="blas")
 
 
-@cache
 def load_embedder() -> Embedder:
     """The process's one embedder (the weights are memory-mapped once); EmbedderMissing when it cannot load."""
+    if _switched_off():  # asked on every call: switching it off must work after an earlier search loaded it
+        raise EmbedderMissing("the embedder is switched off (DBSAGE_KB_EMBEDDER=off)")
+    return _load_once()
+
+
+@cache
+def _load_once() -> Embedder:
     return Embedder(model_dir())
