@@ -199,7 +199,10 @@ async def test_a_model_error_mid_turn_is_shown_and_the_app_keeps_running(shop_ds
             assert answers(app)[-1] == "back again"
 
 
-async def test_slash_commands_run_the_tools_without_a_model(shop_dsn: str) -> None:
+async def test_slash_commands_run_the_tools_without_a_model(shop_dsn: str, monkeypatch) -> None:
+    # /kb's wiring is what this test is about: the lexical index builds in a second in this test's own state dir,
+    # where the dense one takes a minute on a busy machine (bench/kb and tests/test_kb cover dense search).
+    monkeypatch.setenv("DBSAGE_KB_EMBEDDER", "off")
     app = ChatApp(resolve(shop_dsn), use_model=False)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
