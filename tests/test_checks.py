@@ -143,8 +143,12 @@ def test_cluster_baseline_findings_are_true(healthy: str, pg_admin_dsn: str) -> 
 
 def test_healthy_scorecard(healthy: str) -> None:
     card = {item.key: item for item in check(healthy).scorecard}
-    assert {k: v.status for k, v in card.items()} == {
-        "pks": "pass", "fks": "pass", "p95": "pass", "index_coverage": "pass", "pooling": "unknown",
+    statuses = {k: v.status for k, v in card.items()}
+    # Pooling is judged on the whole server's sessions: other tests' idle pool connections may be many (fail) or
+    # few (unknown); either way no pooler is in sight, so never a pass, and the reason gives the counts.
+    assert statuses.pop("pooling") in {"unknown", "fail"} and "no pooler" in card["pooling"].why
+    assert statuses == {
+        "pks": "pass", "fks": "pass", "p95": "pass", "index_coverage": "pass",
         "reversible_migrations": "unknown", "backups": "fail", "ssl": "fail", "monitoring": "pass",
     }
     assert card["pks"].why == "all 3 tables have one" and card["fks"].why == "all 2 foreign keys have an index"
