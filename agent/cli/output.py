@@ -99,6 +99,13 @@ def reporting(fmt: str = "table") -> Iterator[None]:
         yield
     except DbsageError as error:
         fail(error, fmt)
+    except ModuleNotFoundError as error:  # an optional part is missing: say what to install, not a traceback
+        from dbsage.agent.cli.missing import missing_package
+
+        typed = missing_package(error)
+        if typed is None:
+            raise
+        fail(typed, fmt)
     except KeyboardInterrupt:
         if fmt == "json":  # a program reading stdout gets a document for this ending too
             document = {"dbsage": JSON_VERSION, "error": "interrupted", "hint": "run the command again to finish it",
@@ -128,6 +135,16 @@ def run_cli(app: typer.Typer) -> None:
     except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(1)
+    except ModuleNotFoundError as error:  # raised outside a command's `reporting` block (e.g. while importing it)
+        from dbsage.agent.cli.missing import missing_package
+
+        typed = missing_package(error)
+        if typed is None:
+            raise
+        try:
+            fail(typed, "json" if _json_requested(sys.argv[1:]) else "table")
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 
