@@ -52,12 +52,18 @@ def ps_off_engine() -> Iterator[MySQLEngine]:
 
 # -- explain -------------------------------------------------------------------------------------------------------
 
+def test_keyset_fix_follows_the_query_s_own_order(engine: MySQLEngine) -> None:
+    result = explain_statement(engine, "SELECT id, title FROM posts ORDER BY title, id LIMIT 20 OFFSET 5000")
+    fix = {i.rule: i.fix for i in result.insights}["mysql_offset_pagination"] or ""
+    assert "WHERE (title, id) > (<last seen values>) ORDER BY title, id LIMIT" in fix
+
+
 @pytest.mark.parametrize(("query", "rule", "fix_part"), [
     ("stale_pending_orders", "mysql_full_table_scan", "(`status`, `created_at`), ALGORITHM=INPLACE, LOCK=NONE"),
     ("stale_pending_orders", "mysql_filesort", "(`status`, `created_at`)"),
     ("order_lines", "mysql_charset_conversion", "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"),
     ("has_pending_order", "mysql_count_existence_check", "EXISTS"),
-    ("feed_page", "mysql_offset_pagination", "LIMIT 20"),
+    ("feed_page", "mysql_offset_pagination", "ORDER BY published_at DESC LIMIT <page size>"),
     ("signups_in_year", "mysql_function_on_indexed_column", "year(`created_at`)"),
 ])
 @pytest.mark.parametrize("run", [False, True])

@@ -75,7 +75,7 @@ def _rules(name: str, mode: str = "analyze") -> dict[str, str | None]:
     ("leading_wildcard", "mysql_leading_wildcard", "FULLTEXT"),
     ("or_across", "mysql_or_across_columns", "ADD INDEX `users_name_idx` (`name`)"),
     ("has_pending_order", "mysql_count_existence_check", "EXISTS"),
-    ("feed_page", "mysql_offset_pagination", "ORDER BY published_at DESC, id DESC"),
+    ("feed_page", "mysql_offset_pagination", "(published_at) < (<last seen values>) ORDER BY published_at DESC LIMIT"),
     ("join_buffer", "mysql_full_table_scan", "(`country`)"),
     ("composite_prefix", "mysql_composite_prefix_only", ""),
 ])

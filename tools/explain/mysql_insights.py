@@ -446,6 +446,12 @@ def offset_pagination(tree: exp.Expr | None, root: MySQLNode) -> Insight | None:
     if skipped < LARGE_OFFSET:
         return None
     node = next(iter(table_accesses(root)), root)
+    # The fix names the query's own ORDER BY keys (the page continues after the last row seen on them).
+    order = tree.args.get("order") if tree is not None else None
+    ordered = list(order.expressions) if order is not None else []
+    keys = [o.this.sql(dialect="mysql") for o in ordered] or ["id"]
+    descending = bool(ordered) and all(o.args.get("desc") for o in ordered)
+    direction, compare = (" DESC", "<") if descending else ("", ">")
     return _insight(
         node, rule="mysql_offset_pagination", severity="medium",
         title=f"OFFSET {skipped:,} reads and throws away {skipped:,} rows",
@@ -453,8 +459,9 @@ def offset_pagination(tree: exp.Expr | None, root: MySQLNode) -> Insight | None:
                 "pagination continues from the last row seen (WHERE sort_key < :last ORDER BY sort_key DESC LIMIT n) "
                 "and reads only the page."),
         evidence={"offset": skipped},
-        fix="... WHERE (published_at, id) < (:last_published_at, :last_id) ORDER BY published_at DESC, id DESC "
-            "LIMIT 20;  -- keyset pagination on the ORDER BY columns plus a unique tie-breaker",
+        fix=(f"... WHERE ({', '.join(keys)}) {compare} (<last seen values>) ORDER BY "
+             f"{', '.join(k + direction for k in keys)} LIMIT <page size>;  -- add a unique column to the keys when "
+             "they can tie"),
     )
 
 
