@@ -39,6 +39,9 @@ class Index(BaseModel):
     size_bytes: int | None = None
     scans: int | None = Field(default=None, description="usage counter since the statistics were reset")
     backs_constraint: str | None = Field(default=None, description="name of the constraint this index enforces")
+    partitioned: bool = Field(default=False, description="a partitioned table's index (its partitions hold the data)")
+    attached_to: str | None = Field(default=None, description="the partitioned index (schema.name) this partition's "
+                                                              "index is attached to; such an index cannot be dropped")
 
 
 class Table(BaseModel):
@@ -51,6 +54,7 @@ class Table(BaseModel):
     row_estimate: int | None = None
     size_bytes: int | None = Field(default=None, description="total size: heap + indexes + toast")
     comment: str | None = None
+    partition_of: str | None = Field(default=None, description="a partition's parent table, schema.name")
 
     @property
     def qualified_name(self) -> str:

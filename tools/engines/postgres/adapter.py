@@ -292,14 +292,15 @@ def _assemble(
         idx_by[row["oid"]].append(
             Index(name=row["name"], columns=row["columns"] or [], definition=row["definition"], unique=row["unique"],
                   primary=row["primary"], valid=row["valid"], size_bytes=row["size_bytes"], scans=row["scans"],
-                  backs_constraint=row["constraint_name"])
+                  backs_constraint=row["constraint_name"], partitioned=bool(row.get("partitioned")),
+                  attached_to=row.get("attached_to"))
         )
     return [
         Table(
             schema_name=rel["schema"], name=rel["name"], kind=_KINDS[rel["relkind"]],
             columns=cols_by[rel["oid"]], constraints=cons_by[rel["oid"]], indexes=idx_by[rel["oid"]],
             row_estimate=rel["row_estimate"] if (rel["row_estimate"] or 0) >= 0 else None,
-            size_bytes=rel["size_bytes"], comment=rel["comment"],
+            size_bytes=rel["size_bytes"], comment=rel["comment"], partition_of=rel.get("partition_of"),
         )
         for rel in relations
     ]

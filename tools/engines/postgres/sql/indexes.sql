@@ -7,7 +7,10 @@ SELECT i.indrelid AS oid, ic.relname AS name,
        pg_relation_size(i.indexrelid) AS size_bytes,
        s.idx_scan AS scans,
        (SELECT pc.conname FROM pg_constraint pc WHERE pc.conindid = i.indexrelid AND pc.conrelid = i.indrelid
-          AND pc.contype IN ('p', 'u', 'x') LIMIT 1) AS constraint_name
+          AND pc.contype IN ('p', 'u', 'x') LIMIT 1) AS constraint_name,
+       ic.relkind = 'I' AS partitioned,
+       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits inh JOIN pg_class pc ON pc.oid = inh.inhparent
+          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE inh.inhrelid = i.indexrelid LIMIT 1) AS attached_to
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
