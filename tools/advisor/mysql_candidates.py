@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import sqlglot
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from dbsage.tools.advisor.access import SchemaMap, TableAccess, analyze
-from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey
 from dbsage.tools.advisor.candidates import generate
 from dbsage.tools.schema import SchemaSnapshot
 
@@ -80,8 +81,38 @@ def to_postgres(sql: str) -> str:
 
 
 def accesses_of(sql: str, schema: SchemaMap, database: str) -> list[TableAccess]:
-    """What each table reference of a MySQL statement filters, joins, sorts and reads (ValueError if unreadable)."""
-    return analyze(to_postgres(sql), {k.lower(): v for k, v in schema.items()}, default_schema=database.lower())
+    """What each table reference of a MySQL statement filters, joins, sorts and reads (ValueError if unreadable).
+
+    The shared analysis reads PostgreSQL, which folds unquoted names to lower case; MySQL keeps a table's name as
+    created (`Invoice`) and matches columns in any case. So the analysis runs on folded names, and the accesses
+    come back with the names as the catalog spells them, which the DDL needs."""
+    tables = {(s.lower(), t.lower()): (s, t) for s, by_table in schema.items() for t in by_table}
+    columns = {(s.lower(), t.lower()): {c.lower(): c for c in cols} for s, by_table in schema.items()
+               for t, cols in by_table.items()}
+    folded: SchemaMap = {}
+    for s, by_table in schema.items():
+        for t, cols in by_table.items():
+            folded.setdefault(s.lower(), {})[t.lower()] = {c.lower(): kind for c, kind in cols.items()}
+    accesses = analyze(to_postgres(sql), folded, default_schema=database.lower())
+    return [_as_cataloged(a, tables, columns) for a in accesses]
+
+
+def _as_cataloged(access: TableAccess, tables: dict[tuple[str, str], tuple[str, str]],
+                  columns: dict[tuple[str, str], dict[str, str]]) -> TableAccess:
+    key = (access.schema_name.lower(), access.table.lower())
+    if key not in tables:
+        return access
+    names = columns.get(key, {})
+
+    def real(k: IndexKey) -> IndexKey:
+        return k if k.expression else k.model_copy(update={"sql": names.get(k.sql.lower(), k.sql)})
+
+    schema_name, table = tables[key]
+    return replace(access, schema_name=schema_name, table=table,
+                   equality=[real(k) for k in access.equality], joins=[real(k) for k in access.joins],
+                   ranges=[real(k) for k in access.ranges], order=[real(k) for k in access.order],
+                   group=[real(k) for k in access.group],
+                   columns=[names.get(c.lower(), c) for c in access.columns])
 
 
 def key_part(column: str, column_type: str | None) -> str | None:

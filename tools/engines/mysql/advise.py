@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from dbsage.tools.engines.mysql.adapter import MySQLEngine
 
 SAMPLE_ROWS = 20_000
-_FOREIGN_KEY = re.compile(r",\s*CONSTRAINT `[^`]+` FOREIGN KEY [^\n]*", re.I)
+# One foreign key per line in SHOW CREATE TABLE, with the comma that separates it from the previous definition
+# (the line may end with a comma of its own, when another constraint follows: that one keeps its own).
+_FOREIGN_KEY = re.compile(r",\n\s*CONSTRAINT `(?:[^`]|``)+` FOREIGN KEY [^\n]*?(?=,?\n)", re.I)
 
 
 class StatementCheck(BaseModel):
