@@ -26,6 +26,7 @@ from dbsage.agent.cli.commands.mcp import mcp_command
 from dbsage.agent.cli.commands.migrate import migrate_app
 from dbsage.agent.cli.commands.proposals import proposals_app
 from dbsage.agent.cli.commands.schema import schema_command
+from dbsage.agent.cli.commands.slack import slack_command
 from dbsage.agent.cli.commands.sql import sql_command
 from dbsage.agent.cli.commands.top import top_command
 
@@ -62,6 +63,7 @@ app.command("demo")(demo_command)
 app.command("ask")(ask_command)
 app.command("chat")(chat_command)
 app.command("mcp")(mcp_command)
+app.command("slack")(slack_command)
 app.command("advise")(advise_command)
 app.command("lint")(lint_command)
 app.add_typer(proposals_app, name="proposals")
