@@ -40,6 +40,10 @@ POSTGRES = [
     (LT + "ALTER TABLE o RENAME TO p;", None, {"rename-table"}),
     (LT + "ALTER TABLE o DROP COLUMN a;", None, {"drop-column"}),
     ("CREATE TABLE s (id bigint, b text);\nALTER TABLE s RENAME COLUMN b TO c;\nDROP TABLE s;", None, set()),
+    # a schema dump (pagila's): sequences and views it creates, then hands to their owner, lock nothing in use
+    ("CREATE SEQUENCE s_id_seq;\nALTER TABLE s_id_seq OWNER TO app;\nCREATE VIEW v AS SELECT 1 AS one;\n"
+     "ALTER TABLE v OWNER TO app;", None, set()),
+    ("ALTER TABLE existing_seq OWNER TO app;", None, {"lock-timeout-missing"}),
     ("DROP TABLE o;", None, {"drop-table", "lock-timeout-missing"}),
     ("DROP DATABASE d;", None, {"drop-database"}),
     ("TRUNCATE c CASCADE;", None, {"truncate-table", "lock-timeout-missing"}),

@@ -171,6 +171,9 @@ def advance(parsed: Parsed, state: MigrationState) -> None:
         case ast.CreateStmt() | ast.CreateTableAsStmt():
             rel = node.relation if isinstance(node, ast.CreateStmt) else getattr(node.into, "rel", None)
             state.created.add(bare(relname(rel) or ""))
+        case ast.CreateSeqStmt() | ast.ViewStmt():  # a dump's ALTER … OWNER TO on them locks nothing anyone uses
+            state.created.add(bare(relname(node.sequence if isinstance(node, ast.CreateSeqStmt) else node.view)
+                                   or ""))
         case ast.AlterTableStmt():
             for cmd in node.cmds or ():
                 _remember_constraint(relname(node.relation) or "", cmd, state)
