@@ -55,6 +55,8 @@ def test_unknown_intent_is_a_usage_error() -> None:
     (dict(intent="change-type", table="t", columns=["c"], type="bigint"), "give --db"),
     (dict(intent="rename-column", table="t", columns=["c"]), "new name"),
     (dict(intent="add-index", table="t"), "columns to index"),
+    (dict(intent="add-foreign-key", table="t", columns=["c"]), "add-foreign-key needs --references"),
+    (dict(intent="add-column", table="t", columns=["c"]), "--type is missing"),
 ])
 def test_options_an_intent_needs(request_fields: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):

@@ -184,6 +184,9 @@ def _mysql_foreign_key(ctx: DraftContext, name: str, definition: str, index: str
 def parse_references(ctx: DraftContext) -> tuple[str, list[str]]:
     """`customers(id)` or `customers` (its primary key, read live, else `id`)."""
     text = ctx.request.references
+    if not (text or "").strip():
+        raise UsageError(f"{ctx.request.intent} needs --references: the table (and columns) the key points at",
+                         "add e.g. --references customers(id)")
     match = _REFERENCES.match(text or "")
     if match is None:
         raise UsageError(f"cannot read --references {text!r}", "give it as table(column), e.g. customers(id)")

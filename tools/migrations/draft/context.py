@@ -150,7 +150,7 @@ def fragment(text: str | None, option: str) -> str:
     """A piece of SQL the user gave (a type, a default, a CHECK expression …), checked to be one expression: a `;`
     outside quotes would smuggle a second statement into a migration someone approves by reading it."""
     if text is None or not text.strip():
-        raise UsageError(f"{option} is empty", f"give {option} a value")
+        raise UsageError(f"{option} is missing or empty: this change needs it", f"add {option} VALUE")
     import sqlglot.tokens
 
     try:
