@@ -22,7 +22,8 @@ def print_explain(result: ExplainResult, out: Console, tree: bool = True) -> Non
     from rich.tree import Tree
 
     plan = result.plan
-    timing = (f" · planning {plan.planning_ms:.2f} ms · execution {plan.execution_ms:.2f} ms"
+    planning = f" · planning {plan.planning_ms:.2f} ms" if plan.planning_ms is not None else ""
+    timing = (f"{planning} · execution {plan.execution_ms:.2f} ms"
               if plan.execution_ms is not None else " · estimated (not run; --analyze measures)")
     plan_tree = Tree(f"[bold]plan[/bold] · cost {plan.root.total_cost:,.1f}{timing}")
     _add(plan_tree, plan.root, result)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import pymongo
@@ -49,6 +49,9 @@ from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
+
+if TYPE_CHECKING:
+    from dbsage.tools.explain import ExplainResult
 
 SYSTEM_DATABASES = ("admin", "local", "config")
 _AUTH_FAILED = 18
@@ -152,6 +155,15 @@ class MongoEngine(EngineBase):
         with self._errors():
             self._probe()
         return run_mongo(self, operation, max_rows=max_rows)
+
+    # -- diagnosis (each in its own module of this folder) ---------------------------------------------------------
+
+    def explain(self, statement: str, analyze: bool = False) -> ExplainResult:
+        """explain (executionStats; allPlansExecution with `analyze`) of a find/aggregate/count/distinct written in
+        mongosh syntax or as a JSON command document, with insights tied to its stages."""
+        from dbsage.tools.engines.mongo.explain import explain_statement
+
+        return explain_statement(self, statement, analyze=analyze)
 
     def close(self) -> None:
         if self._client is not None:
