@@ -1034,6 +1034,111 @@ WORKLOAD_QUERIES: list[str] = [
 ]
 
 
+# ---- What a statement reads: views' stored definitions and row-level security policies (judged at run time) ------
+# The statement's text is innocent; what it reads runs code. PG_READS_FIXTURE is set up in a throwaway database, a
+# victim session named 'dbsage-victim' waits (holding an advisory lock); every case must be refused with the fragment
+# (the view's name) and the victim must survive. PG_LEGIT_READS must run.
+PG_READS_FIXTURE = """
+CREATE TABLE acct (id int PRIMARY KEY, owner text, v text);
+INSERT INTO acct VALUES (1, 'a', 'x'), (2, 'b', 'y');
+CREATE TABLE marker (n int);
+CREATE FUNCTION leave_marker() RETURNS int LANGUAGE plpgsql
+  AS $$BEGIN PERFORM pg_catalog.pg_advisory_lock(9191); RETURN 1; END$$;
+CREATE VIEW kill_view AS SELECT a.pid, pg_terminate_backend(a.pid) AS gone
+  FROM pg_stat_activity a WHERE a.application_name = 'dbsage-victim';
+CREATE VIEW kill_in_from AS SELECT a.pid, k.k FROM pg_stat_activity a, LATERAL pg_terminate_backend(a.pid) AS k(k)
+  WHERE a.application_name = 'dbsage-victim';
+CREATE VIEW kill_hidden AS SELECT id FROM acct WHERE EXISTS (
+  SELECT 1 FROM pg_stat_activity a WHERE a.application_name = 'dbsage-victim' AND pg_cancel_backend(a.pid));
+CREATE VIEW over_kill AS SELECT * FROM kill_view;
+CREATE VIEW over_over_kill AS SELECT pid FROM over_kill JOIN acct ON acct.id = over_kill.pid;
+CREATE VIEW user_fn_view AS SELECT id, leave_marker() AS m FROM acct;
+CREATE SCHEMA hidden;
+CREATE VIEW hidden.lock_view AS SELECT pg_try_advisory_lock(9292) AS locked;
+CREATE VIEW reads_hidden AS SELECT * FROM hidden.lock_view;
+CREATE VIEW sleepy AS SELECT pg_sleep(5) IS NULL AS slept;
+CREATE VIEW secrets AS SELECT rolname, rolpassword FROM pg_authid;
+CREATE FUNCTION lower(integer) RETURNS text LANGUAGE sql AS $$SELECT 'shadowed'$$;
+CREATE VIEW shadowed_view AS SELECT lower(id) AS l FROM acct;
+CREATE TABLE rule_table (pid int, gone bool);
+CREATE RULE "_RETURN" AS ON SELECT TO rule_table DO INSTEAD
+  SELECT a.pid, pg_terminate_backend(a.pid) AS gone FROM pg_stat_activity a WHERE a.application_name = 'dbsage-victim';
+CREATE TABLE guarded_rows (id int, owner text);
+ALTER TABLE guarded_rows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lock_on_read ON guarded_rows FOR SELECT USING (leave_marker() = 1);
+CREATE VIEW reads_guarded_rows AS SELECT * FROM guarded_rows;
+CREATE VIEW fine_view AS SELECT id, upper(v) AS v, length(owner) AS n FROM acct;
+CREATE VIEW over_fine AS SELECT f.id, f.v FROM fine_view f JOIN acct USING (id);
+CREATE MATERIALIZED VIEW stored_counts AS SELECT count(*) AS n, pg_sleep(0) IS NULL AS slept FROM acct;
+CREATE TABLE open_rows (id int, owner text);
+ALTER TABLE open_rows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON open_rows FOR SELECT USING (owner = current_user);
+"""
+PG_REFUSED_READS: list[tuple[str, str]] = [
+    ("SELECT * FROM kill_view", "view public.kill_view runs what dbsage refuses: pg_terminate_backend()"),
+    ("SELECT * FROM public.kill_view", "view public.kill_view"),
+    ("SELECT count(*) FROM kill_in_from", "view public.kill_in_from"),
+    ("SELECT * FROM kill_hidden", "pg_cancel_backend()"),
+    ("SELECT * FROM over_kill", "view public.kill_view (read through public.over_kill)"),
+    ("SELECT * FROM over_over_kill", "(read through public.over_over_kill → public.over_kill)"),
+    ("SELECT 1 WHERE EXISTS (SELECT 1 FROM kill_view)", "view public.kill_view"),
+    ("WITH k AS (SELECT * FROM kill_view) SELECT count(*) FROM k", "view public.kill_view"),
+    ("SELECT * FROM acct JOIN LATERAL (SELECT * FROM kill_view) k ON true", "view public.kill_view"),
+    ("SELECT (SELECT count(*) FROM over_kill)", "view public.kill_view"),
+    ("SELECT * FROM acct WHERE id IN (SELECT pid FROM kill_view)", "view public.kill_view"),
+    ("SELECT * FROM acct UNION ALL SELECT pid, null, null FROM kill_view", "view public.kill_view"),
+    ("EXPLAIN SELECT * FROM kill_view", "view public.kill_view"),
+    ("EXPLAIN ANALYZE SELECT * FROM over_kill", "view public.kill_view"),
+    ('SELECT * FROM "kill_view"', "view public.kill_view"),
+    ("SELECT * FROM user_fn_view", "view public.user_fn_view"),
+    ("SELECT * FROM reads_hidden", "view hidden.lock_view"),
+    ("SELECT * FROM hidden.lock_view", "pg_try_advisory_lock()"),
+    ("SELECT * FROM sleepy", "view public.sleepy"),
+    ("SELECT * FROM secrets", "pg_authid"),
+    ("SELECT * FROM shadowed_view", "view public.shadowed_view: user-defined public.lower()"),
+    ("SELECT * FROM rule_table", "view public.rule_table"),
+    ("SELECT * FROM guarded_rows", "row-level security policy lock_on_read on public.guarded_rows"),
+    ("SELECT * FROM reads_guarded_rows", "policy lock_on_read on public.guarded_rows (read through"),
+]
+PG_LEGIT_READS: list[str] = [
+    "SELECT * FROM fine_view",
+    "SELECT * FROM over_fine ORDER BY id",
+    "SELECT * FROM stored_counts",  # a materialized view is stored data: its definition does not run on read
+    "SELECT * FROM open_rows",
+    "SELECT count(*) FROM pg_stat_activity",
+    "SELECT * FROM pg_stat_statements LIMIT 1",
+    "SELECT table_name FROM information_schema.views",
+    "WITH kill_view AS (SELECT 1 AS pid) SELECT * FROM acct",
+    "SELECT * FROM generate_series(1, 3)",
+    "EXPLAIN SELECT * FROM over_fine",
+]
+# MySQL/MariaDB: the same idea through information_schema.VIEWS (VIEW_DEFINITION).
+MYSQL_READS_FIXTURE = """
+CREATE TABLE acct (id INT PRIMARY KEY, v VARCHAR(10));
+INSERT INTO acct VALUES (1, 'x'), (2, 'y');
+CREATE FUNCTION stamp() RETURNS INT DETERMINISTIC RETURN 1;
+CREATE VIEW sleepy AS SELECT id, SLEEP(2) AS s FROM acct;
+CREATE VIEW lock_view AS SELECT GET_LOCK('dbsage_view_lock', 0) AS l;
+CREATE VIEW over_sleepy AS SELECT * FROM sleepy;
+CREATE VIEW user_fn_view AS SELECT id, stamp() AS s FROM acct;
+CREATE VIEW fine_view AS SELECT id, UPPER(v) AS v FROM acct;
+CREATE VIEW over_fine AS SELECT f.id, f.v FROM fine_view f JOIN acct USING (id);
+"""
+MYSQL_REFUSED_READS: list[tuple[str, str]] = [
+    ("SELECT * FROM sleepy", "view {db}.sleepy runs what dbsage refuses: SLEEP()"),
+    ("SELECT * FROM over_sleepy", "view {db}.sleepy (read through {db}.over_sleepy)"),
+    ("SELECT * FROM {db}.lock_view", "view {db}.lock_view"),
+    ("SELECT 1 FROM acct WHERE EXISTS (SELECT 1 FROM lock_view)", "view {db}.lock_view"),
+    ("SELECT * FROM user_fn_view", "view {db}.user_fn_view"),
+    ("EXPLAIN SELECT * FROM over_sleepy", "view {db}.sleepy"),
+]
+MYSQL_LEGIT_READS: list[str] = [
+    "SELECT * FROM fine_view",
+    "SELECT * FROM over_fine ORDER BY id",
+    "SELECT * FROM sys.version",
+    "SELECT TABLE_NAME FROM information_schema.VIEWS",
+]
+
 # Placeholder values for tests that only parse a case, or run it where no real victim session or folder is needed.
 PLACEHOLDERS = {"victim_pid": 424242, "canary_file": "/tmp/dbsage-canary/file", "canary_dir": "/tmp/dbsage-canary",
                 "db": "canary"}

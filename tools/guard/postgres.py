@@ -192,10 +192,11 @@ class _Names:
         self.functions: set[str] = set()
         self.operators: set[str] = set()
         self.types: set[str] = set()
+        self.relations: set[str] = set()
 
     def into(self, statement: GuardedStatement) -> GuardedStatement:
         statement.functions, statement.operators = sorted(self.functions), sorted(self.operators)
-        statement.types = sorted(self.types)
+        statement.types, statement.relations = sorted(self.types), sorted(self.relations)
         return statement
 
 
@@ -230,6 +231,8 @@ def _check_node(node: ast.Node, names: _Names) -> None:
                                "use BERNOULLI or SYSTEM")
     elif isinstance(node, ast.RangeVar):
         _check_relation(node)
+        # a view runs its stored definition: the executor resolves the name and judges that (engines/postgres/reads)
+        names.relations.add(".".join(_quoted(p) for p in (node.schemaname, node.relname) if p))
     elif isinstance(node, ast.A_Expr | ast.SubLink | ast.SortBy):
         # `a op b`, `a op ANY (SELECT …)`, `ORDER BY a USING op`: each names an operator, i.e. a function
         name = _names(getattr(node, "name", None) or getattr(node, "operName", None) or getattr(node, "useOp", None))
@@ -239,12 +242,16 @@ def _check_node(node: ast.Node, names: _Names) -> None:
     elif isinstance(node, ast.TypeName):
         parts = _names(node.names)
         if parts and parts[0] != "pg_catalog":  # a cast to a domain or user type can run user code
-            names.types.add(".".join('"' + p.replace('"', '""') + '"' for p in parts))
+            names.types.add(".".join(_quoted(p) for p in parts))
     elif isinstance(node, ast.ColumnRef):
         parts = _names(node.fields)
         _check_column_notation(parts)
         if len(parts) >= 2:
             names.functions.add(parts[-1])  # `t.f` may be f(t): the executor refuses it if a user function f exists
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_function(parts: list[str]) -> list[str]:

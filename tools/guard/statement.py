@@ -15,7 +15,8 @@ class GuardedStatement(BaseModel):
     `functions` are the unqualified function names it calls: the PostgreSQL executor checks that none of them is
     shadowed by a user-defined function of the same name before it runs the statement. `relations` are the tables
     it reads as written (MySQL): the executor refuses an unqualified secret table when the session's database is
-    `mysql`.
+    `mysql`; on PostgreSQL they are quoted names the executor resolves, judging each view's stored definition and
+    each row-level security policy the way it judges the statement.
     """
 
     sql: str
@@ -25,4 +26,5 @@ class GuardedStatement(BaseModel):
     functions: list[str] = Field(default_factory=list)
     operators: list[str] = Field(default_factory=list, description="unqualified operator names (PostgreSQL)")
     types: list[str] = Field(default_factory=list, description="quoted names of non-pg_catalog types (PostgreSQL)")
-    relations: list[str] = Field(default_factory=list, description="tables/views read, as written (lower case)")
+    relations: list[str] = Field(default_factory=list,
+                                 description="tables/views read, as written (lower case; PostgreSQL: quoted)")

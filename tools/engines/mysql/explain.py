@@ -55,9 +55,11 @@ def explain_statement(engine: MySQLEngine, sql: str, *, run: bool = False) -> Ex
     sent = guard.check(f"EXPLAIN FORMAT=JSON {statement}", "mysql")
     with engine.connection() as conn:
         from dbsage.tools.engines.mysql.query import _refuse_backslash_ambiguity, _refuse_unqualified_secrets
+        from dbsage.tools.engines.mysql.reads import refuse_view_code
 
         _refuse_unqualified_secrets(conn, sent)
         _refuse_backslash_ambiguity(conn, sent)
+        refuse_view_code(conn, sent)
         mariadb = bool(engine.flavour and engine.flavour.mariadb)
         document = _json(_one(conn, sent.sql, statement, engine), statement)
         tree_text = None

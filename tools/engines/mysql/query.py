@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pymysql
 import pymysql.cursors
 
+from dbsage.tools.engines.mysql.reads import refuse_view_code
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.guard.functions import MYSQL_SECRET_TABLES
@@ -49,6 +50,7 @@ def run_guarded(engine: MySQLEngine, statement: GuardedStatement, *, max_rows: i
     with engine.connection() as conn:
         _refuse_unqualified_secrets(conn, statement)
         _refuse_backslash_ambiguity(conn, statement)
+        refuse_view_code(conn, statement)
         columns = _fetch(conn, statement.sql, collector, limits.statement_timeout_ms)
     return collector.result(engine="mysql", kind=statement.kind, columns=columns, started=started,
                             executes_inner=statement.executes_inner)

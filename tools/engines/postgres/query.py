@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors
 
+from dbsage.tools.engines.postgres.reads import judged_reads
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
@@ -53,9 +54,15 @@ def run_guarded(engine: PostgresEngine, statement: GuardedStatement, *, max_rows
 
 def enter_guarded_session(cur: psycopg.Cursor[Any], statement: GuardedStatement, timeout_ms: int) -> None:
     """The per-call session layer every path that sends guard-checked SQL must enter first (query, explain, what-if):
-    transaction-local timeout and search_path, and a refusal when user code would answer to the statement's names."""
+    transaction-local timeout and search_path, and a refusal when user code would answer to the statement's names or
+    would run inside what it reads (a view's definition, a row-level security policy: engines/postgres/reads.py)."""
     _prepare(cur, timeout_ms)
     _refuse_shadowed(cur, statement)
+    for what, inner in judged_reads(cur, statement):
+        try:
+            _refuse_shadowed(cur, inner)
+        except GuardRefusal as refusal:
+            raise GuardRefusal(f"{what}: {refusal.message}", refusal.hint) from None
 
 
 def _prepare(cur: psycopg.Cursor[Any], timeout_ms: int) -> None:
