@@ -95,7 +95,7 @@ def build(settings: SlackSettings, *, bot_token: str, signing_secret: str | None
     """The bolt app for `settings`. `chat_model` makes a model per conversation (a test's scripted one); without it
     the configured model answers, else the plain router. `signing_secret` is for HTTP mode (None: Socket Mode)."""
     client = WebClient(token=bot_token, base_url=base_url) if base_url else WebClient(token=bot_token)
-    app = App(token=bot_token, client=client, signing_secret=signing_secret,
+    app = App(client=client, signing_secret=signing_secret,
               request_verification_enabled=signing_secret is not None,
               listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dbsage-slack"))
     app.use(ReplayGuard())

@@ -76,7 +76,7 @@ class Threads:
         with self._lock:
             conversations = list(self._known.values())
         for conversation in conversations:
-            session = conversation.session
+            session, conversation.session = conversation.session, None
             if session is not None:
                 session.cancel()
                 session.ctx.close()

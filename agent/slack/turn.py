@@ -44,7 +44,7 @@ class ThreadTurn:
 
     def run(self, session: Session, question: str) -> None:
         self._post_working()
-        proposals: list[str] = []
+        proposals: list[int] = []
         warnings: list[str] = []
         outcome = "done"
         try:
@@ -55,7 +55,7 @@ class ThreadTurn:
                 elif isinstance(event, ToolFinished):
                     self._tool_finished(event)
                 elif isinstance(event, ProposalFiled):
-                    proposals.append(event.proposal.id)
+                    proposals.append(int(event.proposal.id))
                 elif isinstance(event, TurnWarning):
                     warnings.append(event.message)
                 elif isinstance(event, TurnError):
@@ -127,10 +127,10 @@ class ThreadTurn:
             self.post(*blocks.error("the whole answer could not be attached as a file",
                                     "ask a narrower question, or run `dbsage ask` in a terminal for the full text"))
 
-    def _post_card(self, proposal_id: str) -> None:
+    def _post_card(self, proposal_id: int) -> None:
         try:
-            proposal = self.store.get(int(proposal_id))
-        except (DbsageError, ValueError) as error:
+            proposal = self.store.get(proposal_id)
+        except DbsageError as error:
             self.post(*blocks.error(f"proposal #{proposal_id} was filed but cannot be shown: {error}",
                                     "see it with `dbsage proposals show`"))
             return
