@@ -41,5 +41,10 @@ class WhatIfBackend(Protocol):
 
     def index_size(self, candidate: IndexCandidate) -> int: ...
 
+    def unindexable(self, candidate: IndexCandidate) -> str | None:
+        """Why the server could not build this index (a non-IMMUTABLE function in a key or the predicate, an
+        operator class that does not fit the column), or None. Asked before a candidate is costed or ranked."""
+        ...
+
     @property
     def plans_costed(self) -> int: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,9 +25,12 @@ class IndexKey(BaseModel):
     sql: str = Field(description="column name (unquoted) or expression SQL")
     expression: bool = False
     descending: bool = False
+    opclass: str | None = Field(default=None, description="operator class, e.g. text_pattern_ops for LIKE 'abc%'")
 
     def render(self) -> str:
         body = f"({self.sql})" if self.expression else quote_ident(self.sql)
+        if self.opclass:
+            body += f" {self.opclass}"
         return f"{body} DESC" if self.descending else body
 
     @property
@@ -35,7 +39,7 @@ class IndexKey(BaseModel):
 
 
 class IndexCandidate(BaseModel):
-    """A B-tree index on one table. Frozen and hashable: the search keeps sets of them."""
+    """An index on one table (B-tree unless `method` says hash). Frozen and hashable: the search keeps sets of them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -44,6 +48,7 @@ class IndexCandidate(BaseModel):
     keys: tuple[IndexKey, ...]
     include: tuple[str, ...] = ()
     where: str | None = Field(default=None, description="partial-index predicate, SQL")
+    method: Literal["btree", "hash"] = Field(default="btree", description="hash: equality only, one key")
 
     @property
     def qualified_table(self) -> str:
@@ -62,11 +67,16 @@ class IndexCandidate(BaseModel):
             parts.append("covering")
         if self.where:
             parts.append("partial")
+        if self.method != "btree":
+            parts.append(self.method)
+        if any(k.opclass for k in self.keys):
+            parts.append("pattern (LIKE 'prefix%')")
         return ", ".join(parts)
 
     def body(self) -> str:
         """`ON table (keys) INCLUDE (...) WHERE ...` — shared by the real and the hypothetical DDL."""
-        text = f"ON {self.qualified_table} ({', '.join(k.render() for k in self.keys)})"
+        using = "" if self.method == "btree" else f" USING {self.method}"
+        text = f"ON {self.qualified_table}{using} ({', '.join(k.render() for k in self.keys)})"
         if self.include:
             text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
         if self.where:
@@ -75,9 +85,14 @@ class IndexCandidate(BaseModel):
 
     @property
     def name(self) -> str:
-        words = [re.sub(r"[^a-z0-9]+", "_", k.sql.lower()).strip("_") for k in self.keys]
+        words = [re.sub(r"[^a-z0-9]+", "_", k.sql.lower()).strip("_") + ("_pattern" if k.opclass else "")
+                 for k in self.keys]
+        if self.method != "btree":
+            words.append(self.method)
         if self.where:
             words.append("partial")
+            if "'" in self.where:  # `status = 'new'` and `status = 'paid'` must not share a name
+                words.append(hashlib.sha1(self.where.encode()).hexdigest()[:6])
         if self.include:
             words.append("incl")
         name = f"{self.table}_{'_'.join(words)}_idx".lower()

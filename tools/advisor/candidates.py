@@ -76,22 +76,53 @@ def for_access(access: TableAccess, frequency: Counter[tuple[str, str]]) -> list
     return found
 
 
-def already_served(candidate: IndexCandidate, schema: SchemaSnapshot) -> bool:
-    """True when an existing plain index starts with the candidate's keys: the candidate could add nothing."""
-    if candidate.include or candidate.where:
-        return False
+_CAST = re.compile(r"::[a-z_ ]+(\[\])?(\([0-9, ]*\))?")
+_USING = re.compile(r"\busing (\w+) \(")
+_WHERE = re.compile(r"\swhere\s(.*)$", re.S)
+
+
+def normalized(sql: str) -> str:
+    """Comparable spelling of a key or predicate: the server's (`(status = 'new'::text)`) equals ours."""
+    text = _CAST.sub("", sql.lower())
+    return re.sub(r"[\s()\"]+", "", text)
+
+
+def _existing_keys(definition: str, columns: list[str]) -> list[str]:
+    """Key parts of an existing index with their operator class when it is a pattern one (LIKE 'abc%')."""
+    keys = []
+    for column in columns:
+        spelled = normalized(column)
+        pattern = re.search(rf"{re.escape(column.lower())}\s+(\w+_pattern_ops)", definition)
+        keys.append(f"{spelled} {pattern[1]}" if pattern else spelled)
+    return keys
+
+
+def serving_index(candidate: IndexCandidate, schema: SchemaSnapshot) -> str | None:
+    """The existing valid index that already leads with the candidate's key (same operator class, and no predicate
+    or the same one), or None. Such a candidate could add nothing the existing index does not, so it is never
+    recommended: not even with INCLUDE columns (`(a) INCLUDE (b)` beside a primary key `(a, b)`), nor as a hash
+    index beside a B-tree. Key directions are not compared: a B-tree is read backwards as cheaply."""
     table = schema.find(candidate.table_key)
     if table is None:
-        return False
-    wanted = [k.render().lower() for k in candidate.keys]
+        return None
+    wanted = [normalized(k.sql) + (f" {k.opclass}" if k.opclass else "") for k in candidate.keys]
+    own_predicate = normalized(candidate.where) if candidate.where else None
     for index in table.indexes:
         definition = (index.definition or "").lower()
-        if not index.valid or " where " in definition or "using btree" not in definition:
+        method = _USING.search(definition)
+        if not index.valid or method is None or method[1] not in {"btree", candidate.method}:
             continue
-        have = [c.lower().strip() for c in index.columns]
-        if have[: len(wanted)] == wanted or [h.strip("()") for h in have[: len(wanted)]] == wanted:
-            return True
-    return False
+        where = _WHERE.search(definition)
+        if where is not None and normalized(where[1]) != own_predicate:
+            continue  # a partial index serves only its own predicate
+        if _existing_keys(definition, index.columns)[: len(wanted)] == wanted:
+            return index.name
+    return None
+
+
+def already_served(candidate: IndexCandidate, schema: SchemaSnapshot) -> bool:
+    """True when an existing index starts with the candidate's keys: the candidate could add nothing."""
+    return serving_index(candidate, schema) is not None
 
 
 def generate(accesses: dict[str, list[TableAccess]], schema: SchemaSnapshot) -> dict[IndexCandidate, set[str]]:

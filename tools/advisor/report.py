@@ -28,7 +28,12 @@ class Recommendation(BaseModel):
     size_bytes: int | None = Field(description="hypopg's estimate; a heuristic guess when unverified")
     kind: str
     helps: list[StatementCost] = Field(default_factory=list, description="statements whose plan uses it")
-    benefit: float = Field(0.0, description="weighted planner cost the workload loses without it")
+    benefit: float = Field(0.0, description="weighted planner cost saved on the statements whose plan uses it "
+                           "(shared with the other indexes those statements use)")
+    marginal_benefit: float | None = Field(None, description="the recommended set's workload cost without this "
+                                           "index minus with it: what this index alone adds to the set")
+    marginal_reduction: float | None = Field(None, description="marginal_benefit as a share of the workload's "
+                                             "cost before any new index (compare with the report's reduction)")
 
 
 DropKind = Literal["duplicate", "redundant", "made redundant", "unused"]
@@ -43,6 +48,14 @@ class DropCandidate(BaseModel):
     kind: DropKind
     drop_sql: str
     kept: str | None = Field(None, description="the index that does its work once it is gone")
+
+
+class UnusableCandidate(BaseModel):
+    """A candidate index the server cannot build (a non-IMMUTABLE function in its key or predicate, …)."""
+
+    index_sql: str
+    reason: str
+    statement_ids: list[str] = Field(default_factory=list, description="statements that suggested it")
 
 
 class SkippedStatement(BaseModel):
@@ -67,6 +80,8 @@ class AdviceReport(BaseModel):
     drop_candidates: list[DropCandidate] = Field(default_factory=list)
     statements: list[StatementCost] = Field(default_factory=list)
     skipped: list[SkippedStatement] = Field(default_factory=list)
+    unusable_candidates: list[UnusableCandidate] = Field(default_factory=list, description="candidates left out "
+                                                          "because the server cannot build them, with why")
     candidates_considered: int = 0
     plans_costed: int = 0
     elapsed_s: float = 0.0

@@ -26,6 +26,18 @@ class CostOracle(Protocol):
     def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float: ...
 
 
+def leads_with(index: IndexCandidate, other: IndexCandidate) -> bool:
+    """True when the B-tree `index` starts with every key of `other` (same table, same predicate) and is not just as
+    long with fewer INCLUDE columns: then `index` serves every statement `other` serves. Directions are not
+    compared (a B-tree is read backwards as cheaply)."""
+    if (index == other or index.table_key != other.table_key or index.where != other.where
+            or index.method != "btree" or len(index.keys) < len(other.keys)):
+        return False
+    if [(k.sql, k.opclass) for k in index.keys[: len(other.keys)]] != [(k.sql, k.opclass) for k in other.keys]:
+        return False
+    return len(index.keys) > len(other.keys) or set(other.include) <= set(index.include)
+
+
 @dataclass
 class SearchSpace:
     weights: dict[str, float]
@@ -174,6 +186,17 @@ class IndexSearch:
                 self.progress(f"made room for {candidate.name}")
         return best
 
+    def without_prefixes(self, chosen: frozenset[IndexCandidate]) -> frozenset[IndexCandidate]:
+        """A chosen index whose key another chosen index leads with (same predicate) is left out: the longer one
+        serves its statements, and a DBA should not be told to build both. Its small extra gain (a smaller index to
+        scan) is not worth a second index to write and keep."""
+        kept = chosen
+        for short in sorted(chosen, key=lambda c: len(c.keys)):
+            if any(other is not short and other in kept and leads_with(other, short) for other in chosen):
+                kept = kept - {short}
+                self.progress(f"dropped {short.name}: another chosen index leads with its key")
+        return kept
+
     def run(self, solo: dict[IndexCandidate, float]) -> SearchResult:
         empty: frozenset[IndexCandidate] = frozenset()
         before = self.total(empty)
@@ -193,6 +216,7 @@ class IndexSearch:
             if improved == chosen:
                 break
             chosen = improved
+        chosen = self.without_prefixes(chosen)
         after = self.total(chosen)
         return SearchResult(chosen=chosen, total_before=before, total_after=after, timed_out=self.timed_out,
                             evaluations=self.evaluations, notes=notes)

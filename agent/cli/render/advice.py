@@ -32,6 +32,8 @@ def render(report: AdviceReport, console: Console = stdout) -> None:
                      f"  ·  {report.candidates_considered} candidates, {report.plans_costed} plans costed, "
                      f"{report.elapsed_s:.1f}s")
     _drops(report, console)
+    for unusable in report.unusable_candidates:
+        console.print(Text(f"not proposed: {unusable.index_sql}: {unusable.reason}", style="dim"))
     for skipped in report.skipped:
         tag = "refused by the guard" if skipped.refused else "skipped"
         # the statement's own text (`tags[i]` would read as italics) is data, never markup
@@ -44,13 +46,17 @@ def _recommendations(report: AdviceReport, console: Console) -> None:
     if not report.recommendations:
         console.print("no new index lowers this workload's cost enough to be worth its writes")
         return
-    grid = data_table("#", "recommended index", "size", "helps (planner cost before → after)", title_justify="left",
-                      title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
+    grid = data_table("#", "recommended index", "size", "adds", "helps (planner cost before → after)",
+                      title_justify="left", title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
     for number, rec in enumerate(report.recommendations, start=1):
         helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
                           else s.statement_id for s in rec.helps)
-        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes), helps or "—")
+        adds = f"{-rec.marginal_reduction:+.1%}" if rec.marginal_reduction is not None else "—"
+        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes), adds, helps or "—")
     console.print(grid)
+    if report.verified:
+        console.print(f"adds: the workload's cost with the whole set minus without that one index (its marginal "
+                      f"gain); the set together: {-report.reduction:+.1%}", markup=False)
 
 
 def _drops(report: AdviceReport, console: Console) -> None:

@@ -89,6 +89,23 @@ class PostgresWhatIf:
             self._sizes[candidate] = int(row[0]) if row else 0
         return self._sizes[candidate]
 
+    def unindexable(self, candidate: IndexCandidate) -> str | None:
+        """Why PostgreSQL would refuse to build the candidate, or None. The catalogs are read first (the same answer
+        with or without hypopg); with hypopg, creating the hypothetical index is the server's own final word."""
+        from dbsage.tools.engines.postgres.mutability import not_immutable
+
+        try:
+            reason = not_immutable(self.conn, candidate)
+        except psycopg.Error as exc:
+            return f"PostgreSQL cannot check it: {redact(str(exc)).strip().splitlines()[0]}"
+        if reason is not None or not self.hypothetical:
+            return reason
+        try:
+            self.index_size(candidate)
+        except DatabaseError as exc:
+            return exc.message.replace(f"hypopg could not create {candidate.hypothetical_sql()}: ", "")
+        return None
+
     def reset(self) -> None:
         if self.hypothetical:
             self.conn.execute("SELECT hypopg_reset()")
