@@ -36,6 +36,22 @@ def test_unknown_referenced_table(shop: str) -> None:
                               references="customer(id)"))
 
 
+def test_a_name_that_is_taken_is_refused_before_its_down_could_drop_the_original(shop: str) -> None:
+    # Found on pagila: a draft named like an existing constraint failed on up, and its down (DROP … IF EXISTS)
+    # then dropped the constraint that had been there.
+    with pytest.raises(UsageError, match="already has an index or constraint named orders_legacy_idx"):
+        draft_live(shop, dict(intent="add-index", table="orders", columns=["amount"], name="orders_legacy_idx"))
+    with pytest.raises(UsageError, match="named orders_pkey"):
+        draft_live(shop, dict(intent="add-check", table="orders", check="amount >= 0", name="orders_pkey"))
+
+
+def test_a_foreign_key_that_exists_is_not_drafted_again(make_pg_db: Callable[..., str]) -> None:
+    db = make_pg_db("CREATE TABLE a (id bigint PRIMARY KEY);"
+                    "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint CONSTRAINT b_owner REFERENCES a (id));")
+    with pytest.raises(UsageError, match=r"b \(a_id\) already references .*a through b_owner"):
+        draft_live(db, dict(intent="add-foreign-key", table="b", columns=["a_id"], references="a(id)"))
+
+
 def test_add_column_that_exists(shop: str) -> None:
     with pytest.raises(UsageError, match="already has a column amount"):
         draft_live(shop, dict(intent="add-column", table="orders", columns=["amount"], type="int"))

@@ -98,6 +98,7 @@ def _mysql_nullability(ctx: DraftContext, column: str, known_type: str | None) -
 def add_check(ctx: DraftContext) -> MigrationDraft:
     expression = fragment(ctx.request.check, "--check")
     name = ctx.request.name or object_name([ctx.request.table, *ctx.request.columns], "check", ctx.engine)
+    ctx.claim(name, "CHECK constraint")
     table = ctx.qualified(ctx.request.table)
     if ctx.engine == "mysql":
         return _mysql_check(ctx, name, expression)
@@ -131,6 +132,8 @@ def add_foreign_key(ctx: DraftContext) -> MigrationDraft:
         raise UsageError("add-foreign-key needs the referencing columns", "give --column")
     ref_table, ref_columns = parse_references(ctx)
     name = ctx.request.name or object_name([ctx.request.table, *columns], "fkey", ctx.engine)
+    _refuse_existing_foreign_key(ctx, columns, ref_table)
+    ctx.claim(name, "foreign key")
     definition = (f"FOREIGN KEY ({ctx.idents(columns)}) REFERENCES {ctx.qualified(ref_table)} "
                   f"({ctx.idents(ref_columns)})")
     index = None if _has_leading_index(ctx, columns) else object_name([ctx.request.table, *columns], "idx",
@@ -197,6 +200,18 @@ def parse_references(ctx: DraftContext) -> tuple[str, list[str]]:
     if target is not None and target.primary_key is not None:
         return table, target.primary_key.columns
     return table, ["id"]
+
+
+def _refuse_existing_foreign_key(ctx: DraftContext, columns: list[str], ref_table: str) -> None:
+    if ctx.table is None:
+        return
+    wanted = [c.lower() for c in columns]
+    for constraint in ctx.table.constraints:
+        if constraint.kind == "foreign key" and [c.lower() for c in constraint.columns] == wanted and \
+                bare_name(constraint.references_table or "").lower() == bare_name(ref_table).lower():
+            raise UsageError(f"{ctx.request.table} ({', '.join(columns)}) already references "
+                             f"{constraint.references_table} through {constraint.name}",
+                             "nothing to draft; dbsage schema TABLE shows its definition")
 
 
 def _has_leading_index(ctx: DraftContext, columns: list[str]) -> bool:

@@ -64,6 +64,22 @@ class DraftContext:
                               name=slug(" ".join([request.intent, *touched])), title=title, table=request.table,
                               up=up, down=down, app_steps=app_steps or [], notes=notes, checked_live=self.live)
 
+    def claim(self, name: str, what: str) -> None:
+        """Refuse a name an index or constraint of this schema already has: the up step would fail on it, and the
+        down step (DROP … IF EXISTS) would drop the object that was there before. Only known with --db."""
+        if self.table is None:
+            return
+        wanted = name.lower()
+        for table in self.tables or [self.table]:
+            if table.schema_name != self.table.schema_name:
+                continue
+            taken = [c.name for c in table.constraints if c.name.lower() == wanted]
+            taken += [i.name for i in table.indexes if i.name.lower() == wanted]
+            if taken:
+                raise UsageError(f"{table.schema_name}.{table.name} already has an index or constraint named "
+                                 f"{taken[0]}; the {what} needs another name",
+                                 "check whether the change is already there (dbsage schema TABLE); else give --name")
+
     # -- SQL text ------------------------------------------------------------------------------------------------
 
     def ident(self, name: str) -> str:

@@ -27,6 +27,7 @@ def add_index(ctx: DraftContext) -> MigrationDraft:
     columns = index_columns(ctx)
     unique = ctx.request.unique
     name = ctx.request.name or object_name([ctx.request.table, *columns], "key" if unique else "idx", ctx.engine)
+    ctx.claim(name, "index")
     where = fragment(ctx.request.where, "--where") if ctx.request.where else None
     if ctx.engine == "mysql":
         if where:
@@ -56,6 +57,7 @@ def add_unique(ctx: DraftContext) -> MigrationDraft:
     """A UNIQUE constraint: build its index concurrently, then attach it (a brief ACCESS EXCLUSIVE, no scan)."""
     columns = index_columns(ctx)
     name = ctx.request.name or object_name([ctx.request.table, *columns], "key", ctx.engine)
+    ctx.claim(name, "unique constraint")
     table = ctx.qualified(ctx.request.table)
     if ctx.engine == "mysql":
         up, down = _mysql_index(ctx, name, columns, unique=True)
