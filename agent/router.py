@@ -54,7 +54,9 @@ def _plan_sql(question: str, sql: str) -> Plan:
     sql = _EXPLAIN_PREFIX.sub("", sql)  # "explain SELECT …": the explain tool makes the plan itself
     wants_speed = _has(r"slow|fast|speed|why|optimi[sz]|improve|tune|index", question)
     if wants_speed:
-        return [("explain_query", {"sql": sql}), ("advise_indexes", {"statements": [sql], "propose": True})]
+        # Files proposals only when asked to ("propose", "file"): "why is this slow" wants an answer, not a queue.
+        return [("explain_query", {"sql": sql}),
+                ("advise_indexes", {"statements": [sql], "propose": _has("propos|file", question)})]
     if _has(r"explain|plan|cost", question):
         return [("explain_query", {"sql": sql})]
     return [("run_query", {"sql": sql})]

@@ -76,7 +76,7 @@ def test_propose_then_export_an_approved_migration(shop: str, tmp_path: Path) ->
     early = run_dbsage("proposals", "export", str(proposal), "--to", str(tmp_path / "early"), "--format", "django",
                        env=env)
     assert early.returncode != 0  # only an approved proposal is exported
-    assert run_dbsage("proposals", "approve", str(proposal), env=env).returncode == 0
+    assert run_dbsage("proposals", "approve", str(proposal), "--yes", env=env).returncode == 0
     out = tmp_path / "shop" / "migrations"
     exported = run_dbsage("proposals", "export", str(proposal), "--to", str(out), "--format", "django", env=env)
     assert exported.returncode == 0, exported.stderr

@@ -72,13 +72,15 @@ def test_only_approved_proposals_are_exported(store: ProposalStore, tmp_path: Pa
 
 def test_cli_lifecycle(store: ProposalStore, tmp_path: Path) -> None:
     first = store.create(DRAFT)
-    second = store.create(DRAFT.model_copy(update={"title": "create index customers_lower_email_idx"}))
+    second = store.create(DRAFT.model_copy(update={"title": "create index customers_lower_email_idx",
+                                                     "up_sql": "CREATE INDEX customers_lower_email_idx ON "
+                                                               "customers (lower(email));"}))
     runner = CliRunner()
     listed = json.loads(runner.invoke(app, ["proposals", "list", "--format", "json"]).stdout)
     assert [p["id"] for p in listed["proposals"]] == [first.id, second.id]
     shown = runner.invoke(app, ["proposals", "show", str(first.id)])
     assert shown.exit_code == 0 and DRAFT.up_sql in shown.stdout
-    assert runner.invoke(app, ["proposals", "approve", str(first.id)]).exit_code == 0
+    assert runner.invoke(app, ["proposals", "approve", str(first.id), "--yes"]).exit_code == 0
     rejected = runner.invoke(app, ["proposals", "reject", str(second.id), "--reason", "too big"])
     assert rejected.exit_code == 0 and "rejected" in rejected.stdout
     again = runner.invoke(app, ["proposals", "approve", str(second.id)])

@@ -1,7 +1,9 @@
 """Proposals: changes dbsage drafts and only a person approves.
 
 Map: `model.py` (ProposalDraft, Proposal, AuditEntry, the status steps), `store.py` (ProposalStore: SQLite under the
-state dir from tools/state.py), `schema.py` + `migrations/NNNN_name.sql` (the store's schema, numbered), `advice.py`
+state dir from tools/state.py; `approve(id, by, via=)` for every front end where a person decides), `review.py` (the
+risk verdict each proposal gets when filed: destructive, irreversible, no down, locks, from the migration linter),
+`schema.py` + `migrations/NNNN_name.sql` (the store's schema, numbered), `advice.py`
 (index advice → one pending proposal per recommendation), `migration.py` (a migration draft → a proposal of kind
 migration), `export.py` (an approved proposal → files in a migration tool's layout).
 

@@ -6,6 +6,8 @@ front end filed it; only the signature (`by`) differs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from dbsage.agent.proposals.model import Proposal, ProposalDraft
 from dbsage.agent.proposals.store import ProposalStore
 from dbsage.tools.advisor.report import AdviceReport, Recommendation
@@ -23,7 +25,19 @@ def draft_for(rec: Recommendation, report: AdviceReport, engine: str) -> Proposa
     )
 
 
-def file_advice(report: AdviceReport, by: str, engine: str) -> list[Proposal]:
-    """File every recommendation of `report` as a pending proposal signed `by`."""
-    store = ProposalStore()
-    return [store.create(draft_for(rec, report, engine), by=by) for rec in report.recommendations]
+@dataclass
+class Filed:
+    """What filing did: `new` proposals, and `existing` identical ones (pending or decided) filed before."""
+
+    new: list[Proposal] = field(default_factory=list)
+    existing: list[Proposal] = field(default_factory=list)
+
+
+def file_advice(report: AdviceReport, by: str, engine: str) -> Filed:
+    """File every recommendation of `report` as a pending proposal signed `by`; one already pending or decided for
+    the same target is not filed again (it is listed in `existing`)."""
+    store, filed = ProposalStore(), Filed()
+    for rec in report.recommendations:
+        proposal, new = store.file_once(draft_for(rec, report, engine), by=by)
+        (filed.new if new else filed.existing).append(proposal)
+    return filed

@@ -31,5 +31,6 @@ def proposal_for(draft: MigrationDraft, verdict: dict[str, Any] | None, target: 
 
 def file_migration(draft: MigrationDraft, verdict: dict[str, Any] | None, by: str,
                    target: str | None = None) -> Proposal:
-    """File `draft` as a pending proposal signed `by`. Never applies anything."""
-    return ProposalStore().create(proposal_for(draft, verdict, target), by=by)
+    """File `draft` as a pending proposal signed `by`. Never applies anything. An identical proposal for the same
+    target that is pending or decided is returned instead of a new one (its audit shows when it was filed)."""
+    return ProposalStore().file_once(proposal_for(draft, verdict, target), by=by)[0]

@@ -1,5 +1,5 @@
 """What a proposal is: the draft the agent files, the stored proposal with its audit trail, and the steps its
-status may take (pending → approved → applied, or → rejected; nothing else).
+status may take (pending → approved → applied, or → rejected, or → withdrawn; nothing else, nothing deleted).
 """
 
 from __future__ import annotations
@@ -10,20 +10,37 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dbsage.agent.proposals.review import ProposalReview
 from dbsage.tools.errors import DbsageError
 
-Status = Literal["pending", "approved", "rejected", "applied"]
+Status = Literal["pending", "approved", "rejected", "applied", "withdrawn"]
 TRANSITIONS: dict[Status, set[Status]] = {
-    "pending": {"approved", "rejected"},
-    "approved": {"applied", "rejected"},
+    "pending": {"approved", "rejected", "withdrawn"},
+    "approved": {"applied", "rejected", "withdrawn"},
     "rejected": set(),
     "applied": set(),
+    "withdrawn": set(),
 }
+# An identical proposal in one of these statuses is not filed again (a withdrawn one may be filed anew).
+BLOCKS_REFILING: tuple[Status, ...] = ("pending", "approved", "applied", "rejected")
+# How a person decided, recorded in the audit: a confirmed terminal prompt, the CLI's --yes (no prompt), an
+# allow-listed Slack user, the terminal chat's dialog. Free text is accepted for front ends added later.
+VIA_TERMINAL, VIA_YES, VIA_SLACK, VIA_CHAT = "terminal", "--yes", "slack", "chat"
 AGENT_ACTOR = re.compile(r"^dbsage\b")  # how agent paths sign: "dbsage agent", "dbsage mcp", "dbsage advise"
 
 
 class InvalidTransition(DbsageError):
     """The proposal's status does not allow that step (e.g. approving a rejected proposal)."""
+
+
+class DuplicateProposal(DbsageError):
+    """An identical proposal (same engine, target and up SQL) is already pending or decided; `existing` is it."""
+
+    def __init__(self, existing: Proposal) -> None:
+        super().__init__(f"not filed: proposal #{existing.id} ({existing.status}) is the same change for the same "
+                         f"target: {existing.title}",
+                         f"see it with `dbsage proposals show {existing.id}`; nothing new was filed")
+        self.existing = existing
 
 
 class ProposalDraft(BaseModel):
@@ -45,6 +62,8 @@ class AuditEntry(BaseModel):
     who: str
     action: str
     note: str | None = None
+    via: str | None = Field(default=None, description="how a person decided: terminal (confirmed at a prompt), "
+                            "--yes (no prompt), slack, chat; None for filing and for entries before 0003")
 
 
 class Proposal(ProposalDraft):
@@ -52,4 +71,10 @@ class Proposal(ProposalDraft):
     status: Status
     created_at: datetime
     created_by: str
+    review: ProposalReview | None = Field(default=None, description="the risk verdict given when it was filed "
+                                          "(None: filed before reviews existed)")
     audit: list[AuditEntry] = Field(default_factory=list)
+
+    @property
+    def destructive(self) -> bool:
+        return self.review is not None and self.review.destructive

@@ -1,12 +1,14 @@
-"""Change tools: advise_indexes (index advice proven with the planner; `propose` files proposals) and
-file_proposal. Both only *create* pending proposals: nothing here approves, rejects or applies — people do that in
-`dbsage proposals`. A tool that files proposals sets `proposals_of` on its ToolSpec (MCP then marks it not
-read-only). To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
+"""Change tools: advise_indexes (index advice proven with the planner; `propose` files proposals), file_proposal
+and list_proposals (read-only: the queue with each proposal's risk flags). The first two only *create* pending
+proposals — never an identical one twice for the same target — and nothing here approves, rejects or applies:
+people do that in `dbsage proposals`. A tool that files proposals sets `proposals_of` on its ToolSpec (MCP then marks
+it not read-only). To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +19,10 @@ from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.advisor.report import AdviceReport
 from dbsage.tools.guard import MAX_STATEMENT_CHARS as MAX_SQL  # a longer statement would be refused anyway
 from dbsage.tools.units import human_bytes
+
+# file_proposal's kind: `index` when the up SQL only creates indexes, `change` for anything else.
+_ONLY_INDEXES = re.compile(r"(?is)^\s*(?:create\s+(?:unique\s+)?index\b[^;]*;\s*)*create\s+(?:unique\s+)?"
+                           r"index\b[^;]*;?\s*$")
 
 
 class AdviseIndexesInput(BaseModel):
@@ -31,6 +37,8 @@ class AdviseIndexesInput(BaseModel):
 class AdviseResult(BaseModel):
     report: AdviceReport
     proposals: list[Proposal] = Field(default_factory=list, description="proposals filed (propose=true)")
+    already_filed: list[Proposal] = Field(default_factory=list, description="identical proposals pending or "
+                                          "decided before: not filed again")
 
 
 def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
@@ -45,8 +53,10 @@ def _advise(ctx: ToolContext, params: AdviseIndexesInput) -> AdviseResult:
     statements = [WorkloadStatement(id=f"q{n}", sql=sql, source="agent")
                   for n, sql in enumerate(params.statements, start=1)]
     report = advise_database(engine, statements or None, options)  # None: the statistics view's workload
-    filed = file_advice(report, by=f"dbsage {ctx.origin}", engine=ctx.target.engine) if params.propose else []
-    return AdviseResult(report=report, proposals=filed)
+    if not params.propose:
+        return AdviseResult(report=report)
+    filed = file_advice(report, by=f"dbsage {ctx.origin}", engine=ctx.target.engine)
+    return AdviseResult(report=report, proposals=filed.new, already_filed=filed.existing)
 
 
 def _summarize_advice(result: AdviseResult) -> str:
@@ -64,6 +74,8 @@ def _summarize_advice(result: AdviseResult) -> str:
     lines += [f"drop candidate: {d.drop_sql} — {d.reason}" for d in r.drop_candidates[:5]]
     lines += [f"skipped {s.statement_id}: {s.reason}" for s in r.skipped[:5]]
     lines += [f"note: {note}" for note in r.notes]
+    lines += [f"filed proposal {p.id} (pending): {p.title}" for p in result.proposals]
+    lines += [f"not filed again: proposal {p.id} ({p.status}) is the same change" for p in result.already_filed]
     return "\n".join(lines)
 
 
@@ -86,13 +98,69 @@ def _file_proposal(ctx: ToolContext, params: FileProposalInput) -> Proposal:
 
     draft = ProposalDraft(title=params.title, engine=ctx.target.engine, target=ctx.target.display,
                           up_sql=params.up_sql, down_sql=params.down_sql, rationale=params.rationale,
-                          estimated_benefit=params.estimated_benefit)
+                          estimated_benefit=params.estimated_benefit,
+                          kind="index" if _ONLY_INDEXES.match(params.up_sql) else "change")
+    # An identical pending or decided proposal raises DuplicateProposal: the call fails naming the one that exists.
     return ProposalStore().create(draft, by=f"dbsage {ctx.origin}")
 
 
 def _summarize_proposal(p: Proposal) -> str:
-    return (f"filed proposal {p.id} ({p.status}): {p.title}. Nothing was run; a person reviews it with "
+    risk = f" Review verdict: {p.review.line()}." if p.review else ""
+    return (f"filed proposal {p.id} ({p.status}): {p.title}.{risk} Nothing was run; a person reviews it with "
             f"`dbsage proposals show {p.id}` and approves it with `dbsage proposals approve {p.id}`.")
+
+
+class ListProposalsInput(BaseModel):
+    status: Literal["pending", "approved", "rejected", "applied", "withdrawn"] | None = None
+    kind: str | None = Field(default=None, max_length=40, description="index, migration or change")
+    this_target_only: bool = Field(default=True, description="only proposals for the connected database")
+    limit: int = Field(default=20, ge=1, le=100, description="newest first, at most this many")
+
+
+class ProposalLine(BaseModel):
+    id: int
+    title: str
+    status: str
+    kind: str
+    target: str
+    flags: list[str] = Field(description="DESTRUCTIVE, IRREVERSIBLE, NO DOWN, LOCKS, NOT LINTED")
+    created_by: str
+    decided_by: str | None = None
+    decided_via: str | None = None
+
+
+class ProposalList(BaseModel):
+    store: str = Field(description="the proposals store this read (its file)")
+    total: int = Field(description="proposals matching, before `limit`")
+    proposals: list[ProposalLine]
+
+
+def _list_proposals(ctx: ToolContext, params: ListProposalsInput) -> ProposalList:
+    from dbsage.agent.proposals.store import ProposalStore
+
+    store = ProposalStore()
+    found = store.list(params.status, target=ctx.target.display if params.this_target_only else None,
+                       kind=params.kind)
+    lines = []
+    for p in reversed(found[-params.limit:]):
+        decided = next((a for a in reversed(p.audit) if a.action in ("approved", "rejected", "withdrawn")), None)
+        lines.append(ProposalLine(id=p.id, title=p.title[:200], status=p.status, kind=p.kind, target=p.target,
+                                  flags=p.review.flags() if p.review else ["NOT REVIEWED"], created_by=p.created_by,
+                                  decided_by=decided.who if decided else None,
+                                  decided_via=decided.via if decided else None))
+    return ProposalList(store=str(store.path), total=len(found), proposals=lines)
+
+
+def _summarize_list(result: ProposalList) -> str:
+    if not result.proposals:
+        return f"no proposals match (store {result.store})"
+    head = f"{result.total} proposal(s), newest first" + (
+        f" (showing {len(result.proposals)})" if result.total > len(result.proposals) else "")
+    lines = [head]
+    for p in result.proposals:
+        flags = f" [{', '.join(p.flags)}]" if p.flags else ""
+        lines.append(f"#{p.id} {p.status} {p.kind}: {p.title}{flags}")
+    return "\n".join(lines)
 
 
 SPECS = [
@@ -100,4 +168,5 @@ SPECS = [
              proposals_of=lambda result: _proposal_refs(result.proposals)),
     ToolSpec("file_proposal", FileProposalInput, Proposal, _file_proposal, _summarize_proposal,
              proposals_of=lambda proposal: _proposal_refs([proposal])),
+    ToolSpec("list_proposals", ListProposalsInput, ProposalList, _list_proposals, _summarize_list),
 ]

@@ -140,7 +140,7 @@ class ProposalScreen(Screen[None]):
     def _record(self, action: str, who: str, reason: str | None) -> None:
         try:
             if action == "approve":
-                self.store.approve(self.proposal_id, by=who)
+                self.store.approve(self.proposal_id, by=who, via="chat")
             else:
                 self.store.reject(self.proposal_id, by=who, reason=reason)
         except DbsageError as error:

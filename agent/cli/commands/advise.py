@@ -47,15 +47,19 @@ def advise_command(
         target = resolve(db)
         report = run_advice(target, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
                             quiet=fmt is Format.json, scratch=scratch)
-        filed = file_advice(report, by="dbsage advise", engine=target.engine) if propose else []
+        filing = file_advice(report, by="dbsage advise", engine=target.engine) if propose else None
+        filed, existing = (filing.new, filing.existing) if filing else ([], [])
         if fmt is Format.json:
             emit_json("advise", report=report, reduction=round(report.reduction, 4),
-                      proposals=[p.id for p in filed])
+                      proposals=[p.id for p in filed], already_filed=[p.id for p in existing])
         else:
             render(report)
             for proposal in filed:
                 stdout.print(f"filed proposal #{proposal.id}: {proposal.title}  (review: dbsage proposals show "
                              f"{proposal.id})")
+            for proposal in existing:
+                stdout.print(f"not filed again: proposal #{proposal.id} ({proposal.status}) is the same change: "
+                             f"{proposal.title}")
 
 
 def run_advice(target: Target, workload: Path | None, budget_mb: float | None, max_indexes: int | None,

@@ -1,4 +1,9 @@
-"""`dbsage proposals list|show|approve|reject|export`: the queue where a person reviews what dbsage drafted."""
+"""`dbsage proposals list|show|approve|reject|withdraw|export`: the queue where a person reviews what dbsage drafted.
+
+`approve` asks for confirmation on a terminal (the SQL and its risk verdict first) and refuses without one unless
+`--yes` is given; the audit records which (`via`). A program running as your OS user can still pass `--yes`: keep the
+store out of an agent's reach with a separate DBSAGE_STATE_DIR or OS user (docs/agent.md).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ if TYPE_CHECKING:
     from dbsage.agent.proposals.model import Proposal
     from dbsage.agent.proposals.store import ProposalStore
 
-proposals_app = typer.Typer(name="proposals", help="Review, approve, reject and export proposals (people only).",
+proposals_app = typer.Typer(name="proposals", help="Review, approve, reject, withdraw and export proposals (people "
+                            "only).",
                             no_args_is_help=True)
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="the proposal's id (see `dbsage proposals list`)")]
 
@@ -28,10 +34,14 @@ def _store() -> ProposalStore:
 
 @proposals_app.command("list")
 def list_command(
-    status: Annotated[str | None, typer.Option("--status", help="pending, approved, rejected or applied")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="pending, approved, rejected, applied or withdrawn")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", help="only proposals whose target contains this text (host, database, connection name)")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="index, migration or change")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """List proposals, newest last."""
+    """List proposals, newest last, with their risk flags; says which store it read."""
     from dbsage.agent.cli.render.proposals import print_list
     from dbsage.agent.proposals.model import TRANSITIONS
     from dbsage.tools.errors import UsageError
@@ -39,12 +49,16 @@ def list_command(
     with reporting(fmt.value):
         if status is not None and status not in TRANSITIONS:
             raise UsageError(f"unknown status {status!r}", f"use one of {', '.join(TRANSITIONS)}")
-        found = _store().list(status)
+        store = _store()
+        found = store.list(status, target=target, kind=kind)
         if fmt is Format.json:
-            emit_json("proposals list", proposals=found)
+            emit_json("proposals list", store=str(store.path), proposals=found)
             return
+        stdout.print(f"store: {store.path}", markup=False, soft_wrap=True)
         if not found:
-            stdout.print("no proposals" + (f" with status {status}" if status else ""))
+            filters = ", ".join(f"{name} {value}" for name, value in
+                                (("status", status), ("target", target), ("kind", kind)) if value)
+            stdout.print("no proposals" + (f" with {filters}" if filters else ""), markup=False)
             return
         print_list(found)
 
@@ -63,12 +77,49 @@ def show_command(proposal_id: IdArgument, fmt: FormatOption = Format.table) -> N
 
 
 @proposals_app.command("approve")
-def approve_command(proposal_id: IdArgument, fmt: FormatOption = Format.table) -> None:
-    """Approve a pending proposal (recorded with your OS user name)."""
+def approve_command(
+    proposal_id: IdArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="approve without the terminal prompt (recorded as "
+                                      "'--yes' in the audit); needed when stdin is not a terminal")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Approve a pending proposal: shows its SQL and risk verdict and asks you to confirm (recorded with your OS user
+    name and how you confirmed)."""
+    from dbsage.agent.proposals.model import TRANSITIONS, VIA_TERMINAL, VIA_YES
     from dbsage.tools.state import current_user
 
     with reporting(fmt.value):
-        _report("approve", _store().approve(proposal_id, by=current_user()), fmt)
+        store = _store()
+        proposal = store.get(proposal_id)
+        if not yes and "approved" in TRANSITIONS[proposal.status]:  # else the store says why it cannot be approved
+            _confirm_at_terminal(proposal)
+        _report("approve", store.approve(proposal_id, by=current_user(), via=VIA_YES if yes else VIA_TERMINAL), fmt)
+
+
+def _confirm_at_terminal(proposal: Proposal) -> None:
+    """Show what is being approved on stderr and ask; a destructive change needs its id typed back. Refuses when
+    stdin is not a terminal: a script or an agent piping input must say --yes, and the audit records that."""
+    import sys
+
+    from rich.console import Console
+
+    from dbsage.agent.cli.render.proposals import print_proposal
+    from dbsage.tools.errors import UsageError
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"not approving proposal #{proposal.id}: no terminal to confirm on",
+                         "run `dbsage proposals approve` in a terminal to review and confirm, or pass --yes "
+                         "(the audit records that it was approved with --yes)")
+    print_proposal(proposal, Console(stderr=True, highlight=False))
+    if proposal.destructive:
+        typed = typer.prompt(f"This change is DESTRUCTIVE. Type the proposal id ({proposal.id}) to approve it",
+                             default="", show_default=False, err=True)
+        confirmed = typed.strip().lstrip("#") == str(proposal.id)
+    else:
+        confirmed = typer.confirm(f"Approve proposal #{proposal.id}?", default=False, err=True)
+    if not confirmed:
+        raise UsageError(f"proposal #{proposal.id} was not approved (not confirmed)",
+                         "nothing changed; run the command again to decide")
 
 
 @proposals_app.command("reject")
@@ -82,6 +133,19 @@ def reject_command(
 
     with reporting(fmt.value):
         _report("reject", _store().reject(proposal_id, by=current_user(), reason=reason), fmt)
+
+
+@proposals_app.command("withdraw")
+def withdraw_command(
+    proposal_id: IdArgument,
+    reason: Annotated[str | None, typer.Option("--reason", help="why, for the audit trail")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Withdraw a pending or approved proposal: it leaves the queue but stays in the store and its audit trail."""
+    from dbsage.tools.state import current_user
+
+    with reporting(fmt.value):
+        _report("withdraw", _store().withdraw(proposal_id, by=current_user(), reason=reason), fmt)
 
 
 class ExportFormat(StrEnum):
