@@ -24,8 +24,12 @@ MAX_IDENT = 63  # NAMEDATALEN - 1
 
 
 def quote_ident(name: str) -> str:
-    """Quote an identifier only when PostgreSQL needs it (keeps the DDL readable)."""
-    return name if _PLAIN_IDENT.match(name) else '"' + name.replace('"', '""') + '"'
+    """Quote an identifier only when PostgreSQL needs it (keeps the DDL readable): not a plain lower-case name, or
+    a reserved word (a table called `order` or `user` is `ON public."order"`)."""
+    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    plain = _PLAIN_IDENT.match(name) and name not in RESERVED_KEYWORDS and name not in TYPE_FUNC_NAME_KEYWORDS
+    return name if plain else '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -85,14 +89,17 @@ def partition_index_name(index_name: str, parent: Relation, partition: Relation)
 
 
 def create_index(name: str, table: Relation, spec: str, *, unique: bool = False,
-                 partitions: Partitions | None = None) -> IndexDDL:
+                 partitions: Partitions | None = None, if_not_exists: bool = True) -> IndexDDL:
     """Up and down for index `name` on `table`. `spec` is what follows the table: `[USING m] (keys) [INCLUDE (…)]
     [WHERE …]`. `partitions` (the live catalog's partition tree) is needed for a partitioned table; without it the
-    DDL is a plain, locking CREATE INDEX, with a note that says so."""
+    DDL is a plain, locking CREATE INDEX, with a note that says so. `if_not_exists=False` spells a plain table's
+    CREATE without IF NOT EXISTS (so a leftover INVALID index of that name is an error, not silently kept); the
+    partitioned steps always carry it, so that a partition already indexed under that name is attached as is."""
     kind = "UNIQUE INDEX" if unique else "INDEX"
     if not table.partitioned:
         return IndexDDL(
-            up=[f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {table.qualified} {spec};"],
+            up=[f"CREATE {kind} CONCURRENTLY {'IF NOT EXISTS ' if if_not_exists else ''}{quote_ident(name)} "
+                f"ON {table.qualified} {spec};"],
             down=[f"DROP INDEX CONCURRENTLY IF EXISTS {table.index(name)};"],
         )
     down = [f"DROP INDEX IF EXISTS {table.index(name)};"]
@@ -120,10 +127,24 @@ def create_index(name: str, table: Relation, spec: str, *, unique: bool = False,
     return IndexDDL(up=up, down=down, notes=notes)
 
 
+def complete_partitioned_index(name: str, table: Relation, spec: str, partitions: Partitions,
+                               attached: set[tuple[str, str]], unique: bool = False) -> list[str]:
+    """The steps that make an existing INVALID partitioned index valid: build and attach an index on each partition
+    in `attached`'s complement (partitions that already have one attached are left alone)."""
+    up: list[str] = []
+    _partitioned_steps(name, table, spec, "UNIQUE INDEX" if unique else "INDEX", partitions, up, [],
+                       create_parent=False, attached=attached)
+    return up
+
+
 def _partitioned_steps(name: str, table: Relation, spec: str, kind: str, partitions: Partitions, up: list[str],
-                       skipped: list[str]) -> None:
-    up.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON ONLY {table.qualified} {spec};")
+                       skipped: list[str], create_parent: bool = True,
+                       attached: set[tuple[str, str]] | None = None) -> None:
+    if create_parent:
+        up.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON ONLY {table.qualified} {spec};")
     for partition in partitions.get((table.schema, table.name), ()):
+        if attached and (partition.schema, partition.name) in attached:
+            continue
         if partition.foreign:
             skipped.append(partition.qualified)
             continue
@@ -134,6 +155,15 @@ def _partitioned_steps(name: str, table: Relation, spec: str, kind: str, partiti
             up.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(child)} ON {partition.qualified} "
                       f"{spec};")
         up.append(f"ALTER INDEX {table.index(name)} ATTACH PARTITION {partition.index(child)};")
+
+
+_ON_TABLE = re.compile(r' ON (?:ONLY )?(?:"(?:[^"]|"")*"|[^\s".]+)\.(?:"(?:[^"]|"")*"|[^\s".]+) ')
+
+
+def spec_of_definition(definition: str) -> str | None:
+    """What follows the table in pg_get_indexdef's `CREATE INDEX name ON [ONLY] schema.table USING …`."""
+    found = _ON_TABLE.search(definition)
+    return definition[found.end():].strip() if found else None
 
 
 def spec_of(body: str, qualified_table: str) -> str:

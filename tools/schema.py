@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -74,6 +75,9 @@ class SchemaSnapshot(BaseModel):
     target: str = Field(description="redacted target")
     database: str
     tables: list[Table] = Field(default_factory=list)
+    index_stats_since: datetime | None = Field(default=None, description="since when index usage counters count "
+                                               "(latest of stats reset, server start, database creation)")
+    index_stats_days: float | None = Field(default=None, description="how many days those counters have run")
 
     def find(self, name: str) -> Table | None:
         """Look a table up by `name` or `schema.name` (case-insensitive on the name)."""

@@ -11,6 +11,7 @@ from dbsage.tools.advisor.access import SchemaMap, TableAccess, analyze
 from dbsage.tools.advisor.backend import PlanCost, WhatIfBackend
 from dbsage.tools.advisor.candidate import IndexCandidate
 from dbsage.tools.advisor.candidates import generate, leading_keys
+from dbsage.tools.advisor.ddl import partition_aware
 from dbsage.tools.advisor.drops import drop_candidates
 from dbsage.tools.advisor.heuristic import rank
 from dbsage.tools.advisor.report import AdviceReport, Recommendation, SkippedStatement, StatementCost
@@ -36,6 +37,7 @@ class AdviseOptions:
     weight_by: WeightBy = "calls"
     workload_source: str = "files"
     scratch: str | None = None  # a database the advisor may write, for engines without hypothetical indexes
+    min_stats_age_days: float = 7.0  # below this, a 0-scan index is "too early to tell", never "unused"
 
 
 @dataclass
@@ -73,6 +75,7 @@ def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[Work
     suggested = generate({q: a.accesses for q, a in run.admitted.items()}, schema)
     run.progress(f"{len(run.admitted)} statements planned, {len(suggested)} candidate indexes")
     report = _verified(run, suggested) if backend.hypothetical else _heuristic(run, suggested)
+    partition_aware(report, schema)  # DDL the server accepts on partitioned tables (tools/index_ddl)
     report.elapsed_s = round(time.monotonic() - run.started, 2)
     report.plans_costed = backend.plans_costed
     return report
@@ -224,7 +227,8 @@ def _fill_costs(run: _Run, report: AdviceReport, chosen: frozenset[IndexCandidat
         ))
     report.recommendations.sort(key=lambda r: -r.benefit)
     tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
-    report.drop_candidates = drop_candidates(run.schema, list(chosen), used_real, tables)
+    report.drop_candidates = drop_candidates(run.schema, list(chosen), used_real, tables,
+                                             run.options.min_stats_age_days, report.notes)
 
 
 def _heuristic(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceReport:
@@ -246,5 +250,6 @@ def _heuristic(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceRe
         ))
     used = {name for item in run.admitted.values() for name in item.base.uses}
     tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
-    report.drop_candidates = drop_candidates(run.schema, [c for c, _, _ in picked], used, tables)
+    report.drop_candidates = drop_candidates(run.schema, [c for c, _, _ in picked], used, tables,
+                                             run.options.min_stats_age_days, report.notes)
     return report

@@ -84,6 +84,9 @@ class Thresholds(BaseModel):
     index_coverage: float = 0.95
     slot_retained_bytes: int = 1024**3
     replica_lag_s: float = 30.0
+    # Index usage counters must have run this long before an index with 0 scans is called unused: a weekly batch or
+    # a month-end report uses indexes nothing else does (0: judge at once — tests, a demo that ran its workload).
+    min_stats_age_days: float = 7.0
 
 
 Facts = dict[str, list[dict[str, Any]]]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from typing import Any
 
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
+from dbsage.tools.checks.postgres_ddl import partition_tree, relations
+from dbsage.tools.checks.postgres_drop_safety import DropPlan, describe_age, drop_plan, stats_age
 from dbsage.tools.checks.postgres_schema import qualified
+from dbsage.tools.index_ddl import Relation, complete_partitioned_index, spec_of_definition
 
 PAGE = 8192
 
@@ -23,115 +25,89 @@ def _drop(index: dict[str, Any]) -> str:
 def invalid(facts: Facts, limits: Thresholds) -> list[Finding]:
     return [Finding(
         id="indexes.invalid", family="indexes", severity="high", object=_name(i),
-        title=f"index {_name(i)} is INVALID (a failed CREATE INDEX CONCURRENTLY or REINDEX)",
+        title=f"index {_name(i)} is INVALID " + ("(a partitioned index some partitions have no index attached to)"
+                                                 if i.get("partitioned_index") else
+                                                 "(a failed CREATE INDEX CONCURRENTLY or REINDEX)"),
         evidence={"valid": False, "bytes": i["bytes"], "definition": i["definition"]},
-        fix=f"DROP INDEX CONCURRENTLY {_name(i)};\n"
-            + i["definition"].replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
-            .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1) + ";",
+        fix=_invalid_fix(i, facts),
     ) for i in facts.get("indexes", []) if not i["is_valid"]]
 
 
-def _signature(i: dict[str, Any]) -> tuple:
-    return (i["table_oid"], i["method"], i["indkey"], i["indclass"], i["indcollation"], i["expressions"],
-            i["predicate"])
-
-
-def _keeper(group: list[dict[str, Any]]) -> dict[str, Any]:
-    """Of identical indexes keep the one a constraint needs, else the one queries use most, else the first name."""
-    return sorted(group, key=lambda i: (not i["backs_constraint"], not i["is_unique"], -(i["scans"] or 0),
-                                        i["name"]))[0]
-
-
-def duplicate_drops(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(index to drop, index it duplicates) for every exact duplicate among valid indexes."""
-    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
-    for index in facts.get("indexes", []):
-        if index["is_valid"]:
-            groups[_signature(index)].append(index)
-    pairs = []
-    for group in groups.values():
-        keep = _keeper(group)
-        pairs += [(i, keep) for i in group if i is not keep and not i["backs_constraint"]]
-    return pairs
+def _invalid_fix(i: dict[str, Any], facts: Facts) -> str:
+    if i.get("partitioned_index"):
+        # DROP/CREATE … CONCURRENTLY are refused on a partitioned index: build and attach what is missing instead.
+        spec, tree = spec_of_definition(i["definition"]), partition_tree(facts)
+        if spec is None or tree is None:
+            return f"-- attach an index of every partition of {qualified(i['schema'], i['table_name'])} to {_name(i)}"
+        by_oid = relations(facts)
+        attached = {(by_oid[c["table_oid"]].schema, by_oid[c["table_oid"]].name) for c in facts.get("indexes", [])
+                    if c.get("parent_index_oid") == i["oid"] and c["table_oid"] in by_oid}
+        table = Relation(i["schema"], i["table_name"], partitioned=True)
+        steps = complete_partitioned_index(i["name"], table, spec, tree, attached, unique=i["is_unique"])
+        return "\n".join(steps) or f"-- every partition's index is attached: ALTER INDEX {_name(i)} is valid on retry"
+    return (f"DROP INDEX CONCURRENTLY {_name(i)};\n"
+            + i["definition"].replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
+            .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1) + ";")
 
 
 def duplicate(facts: Facts, limits: Thresholds) -> list[Finding]:
     return [Finding(
-        id="indexes.duplicate", family="indexes", severity="medium", object=_name(drop),
-        title=f"{_name(drop)} duplicates {_name(keep)} (same columns, same way)",
-        evidence={"duplicate_of": _name(keep), "columns": drop["columns"], "bytes": drop["bytes"],
-                  "scans": drop["scans"], "kept_index_scans": keep["scans"]},
-        fix=_drop(drop),
-    ) for drop, keep in duplicate_drops(facts)]
-
-
-def _prefix_of(short: dict[str, Any], long: dict[str, Any]) -> bool:
-    if short["table_oid"] != long["table_oid"] or short["method"] != "btree" or long["method"] != "btree":
-        return False
-    if short["expressions"] or long["expressions"] or short["predicate"] or long["predicate"]:
-        return False
-    keys_s, keys_l = short["indkey"].split(), long["indkey"].split()[: long["key_count"]]
-    cls_s, cls_l = short["indclass"].split(), long["indclass"].split()
-    n = short["key_count"]
-    return n < len(keys_l) and keys_s[:n] == keys_l[:n] and cls_s[:n] == cls_l[:n]
-
-
-def redundant_drops(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(index to drop, longer index whose leading columns cover it): never a unique or constraint index."""
-    by_table: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for index in facts.get("indexes", []):
-        if index["is_valid"]:
-            by_table[index["table_oid"]].append(index)
-    pairs = []
-    for siblings in by_table.values():
-        for short in siblings:
-            if short["is_unique"] or short["backs_constraint"]:
-                continue
-            cover = next((long for long in siblings if long is not short and _prefix_of(short, long)), None)
-            if cover is not None:
-                pairs.append((short, cover))
-    return pairs
+        id="indexes.duplicate", family="indexes", severity="medium", object=_name(d.index),
+        title=f"{_name(d.index)} duplicates {_name(d.kept)} (same columns, same way)",
+        evidence={"duplicate_of": _name(d.kept), "columns": d.index["columns"], "bytes": d.index["bytes"],
+                  "scans": d.index["scans"], "kept_index_scans": d.kept["scans"],
+                  "why_this_one": f"{_name(d.kept)} is kept: {d.why_kept}"},
+        fix=_drop(d.index),
+    ) for d in _plan(facts, limits).of_kind("duplicate") if d.kept is not None]
 
 
 def redundant(facts: Facts, limits: Thresholds) -> list[Finding]:
     return [Finding(
-        id="indexes.redundant", family="indexes", severity="low", object=_name(drop),
-        title=f"{_name(drop)} ({', '.join(drop['columns'])}) is covered by {_name(cover)} "
-              f"({', '.join(cover['columns'])})",
-        evidence={"covered_by": _name(cover), "bytes": drop["bytes"], "scans": drop["scans"]},
-        fix=_drop(drop),
-    ) for drop, cover in redundant_drops(facts)]
+        id="indexes.redundant", family="indexes", severity="low", object=_name(d.index),
+        title=f"{_name(d.index)} ({', '.join(d.index['columns'])}) is covered by {_name(d.kept)} "
+              f"({', '.join(d.kept['columns'])})",
+        evidence={"covered_by": _name(d.kept), "bytes": d.index["bytes"], "scans": d.index["scans"]},
+        fix=_drop(d.index),
+    ) for d in _plan(facts, limits).of_kind("redundant") if d.kept is not None]
 
 
-def _stats_since(facts: Facts) -> str | None:
-    current = next((d for d in facts.get("database", []) if d["current"]), None)
-    if current is None:
-        return None
-    return str(current["stats_reset"] or current["started"])
+def _plan(facts: Facts, limits: Thresholds) -> DropPlan:
+    """The drop plan duplicate, redundant and unused share (postgres_drop_safety): each index judged once."""
+    return drop_plan(facts, judge_unused=True)
+
+
+REPLICAS = "statistics are per server: check each replica's pg_stat_user_indexes too before dropping"
 
 
 def unused(facts: Facts, limits: Thresholds) -> list[Finding]:
-    reported = {id(d) for d, _ in duplicate_drops(facts) + redundant_drops(facts)}  # report each index once
-    builds: dict[int, int] = defaultdict(int)
-    for i in facts.get("indexes", []):
-        builds[i["table_oid"]] += 1
-    found = []
-    for i in facts.get("indexes", []):
-        if i["scans"] != 0 or i["is_unique"] or i["backs_constraint"] or not i["is_valid"] or id(i) in reported:
-            continue
-        # Evidence that the table is in use: writes, or more scans than its index builds made (each CREATE INDEX
-        # reads the table once). A table nobody touched since the reset says nothing about its indexes.
-        if not (i["table_writes"] or (i["table_reads"] or 0) > builds[i["table_oid"]]):
-            continue
-        found.append(Finding(
-            id="indexes.unused", family="indexes", severity="medium" if i["bytes"] >= 100 * 1024**2 else "low",
-            object=_name(i),
-            title=f"index {_name(i)} has not been used since the statistics were reset",
-            evidence={"scans": 0, "bytes": i["bytes"], "stats_since": _stats_since(facts),
-                      "table_reads": i["table_reads"], "table_writes": i["table_writes"], "columns": i["columns"]},
-            fix=_drop(i) + "  -- check replicas' usage too: statistics are per server",
-        ))
-    return found
+    drops = _plan(facts, limits).of_kind("unused")
+    if not drops:
+        return []
+    age = stats_age(facts)
+    since = age.since.isoformat(timespec="seconds") if age.since else None
+    if age.days is None or age.days < limits.min_stats_age_days:
+        ran = f"for {describe_age(age.days)} (since the {age.started_by})" if age.days is not None else \
+            "for an unknown time (the database's statistics could not be read)"
+        return [Finding(
+            id="indexes.unused_too_early", family="indexes", severity="info", object=None,
+            title=f"too early to tell whether {len(drops)} index(es) with 0 scans are unused: the usage counters "
+                  f"have run {ran}, less than {limits.min_stats_age_days:g} days",
+            evidence={"indexes": [_name(d.index) for d in drops], "stats_since": since,
+                      "stats_age_days": round(age.days, 3) if age.days is not None else None,
+                      "counting_since": age.started_by, "min_stats_age_days": limits.min_stats_age_days,
+                      "replicas": REPLICAS},
+            fix=None,
+        )]
+    return [Finding(
+        id="indexes.unused", family="indexes", severity="medium" if d.index["bytes"] >= 100 * 1024**2 else "low",
+        object=_name(d.index),
+        title=f"index {_name(d.index)} has not been used in {describe_age(age.days)} (since the {age.started_by})",
+        evidence={"scans": 0, "bytes": d.index["bytes"], "stats_since": since,
+                  "stats_age_days": round(age.days, 1), "counting_since": age.started_by,
+                  "table_reads": d.index["table_reads"], "table_writes": d.index["table_writes"],
+                  "columns": d.index["columns"], "replicas": REPLICAS},
+        fix=_drop(d.index) + "  -- " + REPLICAS,
+    ) for d in drops]
 
 
 def _expected_index_pages(i: dict[str, Any]) -> int | None:

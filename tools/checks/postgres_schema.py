@@ -6,6 +6,8 @@ from collections import defaultdict
 
 from dbsage.tools.advisor.candidate import quote_ident
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
+from dbsage.tools.checks.postgres_ddl import index_fix
+from dbsage.tools.index_ddl import fit_name
 
 
 def qualified(schema: str, name: str) -> str:
@@ -19,13 +21,24 @@ def missing_primary_key(facts: Facts, limits: Thresholds) -> list[Finding]:
         fk_columns[qualified(fk["schema"], fk["table_name"])].update(fk["columns"])
     found = []
     for t in facts.get("tables", []):
-        if t["relkind"] != "r" or t["has_pk"]:
+        # A partition without a key is its parent's finding: a partition cannot take a column of its own, and the
+        # parent's primary key, once added, is every partition's.
+        if t["relkind"] not in ("r", "p") or t["has_pk"] or t.get("is_partition"):
             continue
         table = qualified(t["schema"], t["name"])
-        if t["unique_not_null_index"]:
+        if t["relkind"] == "p":
+            # No identity column can be added to a table with partitions, no constraint attached USING INDEX, and
+            # the key must contain the partition key: only a person knows which columns are unique.
+            fix = (f"-- {table} is partitioned ({t.get('partition_key') or 'see its partition key'}): its primary "
+                   f"key must include the partition key columns:\n-- ALTER TABLE {table} ADD PRIMARY KEY "
+                   "(<the unique columns>, <the partition key columns>);")
+        elif t["unique_not_null_index"]:
             fix = f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {quote_ident(t['unique_not_null_index'])};"
         elif fk_columns[table] and len(fk_columns[table]) == t["column_count"]:
             fix = f"ALTER TABLE {table} ADD PRIMARY KEY ({', '.join(map(quote_ident, sorted(fk_columns[table])))});"
+        elif t.get("has_id_column"):  # adding another `id` would fail: whether this one is unique, a person knows
+            fix = (f"-- {table} has a column id: if its values are unique and never NULL:\n"
+                   f"-- ALTER TABLE {table} ADD PRIMARY KEY (id);")
         else:
             fix = f"ALTER TABLE {table} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
         found.append(Finding(
@@ -41,17 +54,19 @@ def missing_primary_key(facts: Facts, limits: Thresholds) -> list[Finding]:
 def fk_without_index(facts: Facts, limits: Thresholds) -> list[Finding]:
     found = []
     for fk in facts.get("foreign_keys", []):
-        if fk["indexed"]:
+        # A partition's copy of the parent's key is the parent's finding: the parent's index, once built (ON ONLY +
+        # one per partition), is every partition's.
+        if fk["indexed"] or fk.get("inherited"):
             continue
         table, columns = qualified(fk["schema"], fk["table_name"]), fk["columns"]
-        name = f"{fk['table_name']}_{'_'.join(columns)}_idx"[:63]
+        name = fit_name(f"{fk['table_name']}_{'_'.join(columns)}_idx")
+        ddl = index_fix(facts, fk["schema"], fk["table_name"], name, f"({', '.join(map(quote_ident, columns))})")
         found.append(Finding(
             id="schema.fk_without_index", family="schema", severity="medium", object=f"{fk['schema']}.{fk['name']}",
             title=f"foreign key {fk['name']} ({table}.{', '.join(columns)} → {fk['referenced_table']}) has no index",
             evidence={"table": table, "columns": columns, "referenced_table": fk["referenced_table"],
                       "rows": fk["reltuples"], "bytes": fk["bytes"]},
-            fix=f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {table} ({', '.join(map(quote_ident, columns))});",
-
+            fix=ddl.up_sql(),
         ))
     return found
 

@@ -29,6 +29,7 @@ def foreign_keys(findings: list[Finding], facts: Facts, limits: Thresholds) -> S
     failing = _ids(findings, "schema.fk_without_index")
     if fks is None:
         return ScoreItem(key="fks", label="FKs indexed", status="unknown", why="foreign keys could not be read")
+    fks = [fk for fk in fks if not fk.get("inherited")]  # a partition's copy of its parent's key is not another
     if failing:
         return ScoreItem(key="fks", label="FKs indexed", status="fail", finding_ids=failing,
                          why=f"{len(failing)} of {len(fks)} foreign keys have no supporting index")

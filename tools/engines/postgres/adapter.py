@@ -189,8 +189,12 @@ class PostgresEngine(EngineBase):
             for part in ("relations", "columns", "constraints", "indexes"):
                 cur.execute(_sql(part), {"oid": oid})
                 parts[part] = cur.fetchall()
+            cur.execute(_sql("stats_since"))
+            stats = cur.fetchone() or {}
+        days = stats.get("days")
         return SchemaSnapshot(engine=self.name, target=self.target.display, database=database,
-                              tables=_assemble(**parts))
+                              tables=_assemble(**parts), index_stats_since=stats.get("since"),
+                              index_stats_days=float(days) if days is not None else None)
 
     def what_if(self) -> AbstractContextManager[PostgresWhatIf]:
         """The advisor's backend: hypothetical indexes and planner costs on one read-only connection."""

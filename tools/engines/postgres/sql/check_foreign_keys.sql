@@ -1,6 +1,9 @@
 -- Foreign keys with their columns, and whether some valid, non-partial index starts with exactly those columns
 -- (in any order) so that deletes/updates on the referenced side and joins do not scan the referencing table.
-SELECT con.conname AS name, n.nspname AS schema, c.relname AS table_name,
+SELECT con.conname AS name, n.nspname AS schema, c.relname AS table_name, con.conrelid AS table_oid,
+       con.conkey AS attnums, c.relkind AS table_relkind,
+       -- a partition's copy of its parent's foreign key: the parent's (partitioned) index covers it
+       con.conparentid <> 0 AS inherited,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord) AS columns,
        con.confrelid::regclass::text AS referenced_table,

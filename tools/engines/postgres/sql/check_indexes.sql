@@ -28,7 +28,12 @@ SELECT i.indexrelid AS oid, i.indrelid AS table_oid, n.nspname AS schema, c.reln
        GREATEST(ic.reltuples, 0)::bigint AS reltuples,
        kw.key_width,
        (SELECT count(*) FROM unnest(i.indkey::int2[]) AS k WHERE k > 0) AS plain_columns,
-       ts.seq_scan + coalesce(ts.idx_scan, 0) AS table_reads, ts.n_tup_ins + ts.n_tup_upd + ts.n_tup_del AS table_writes
+       ts.seq_scan + coalesce(ts.idx_scan, 0) AS table_reads, ts.n_tup_ins + ts.n_tup_upd + ts.n_tup_del AS table_writes,
+       -- A partitioned table's index (relkind I) and a partition's index attached to it are never dropped on their
+       -- own: PostgreSQL refuses DROP INDEX CONCURRENTLY on the first and any DROP of the second.
+       ic.relkind = 'I' AS partitioned_index, c.relkind AS table_relkind, c.relispartition AS table_is_partition,
+       (SELECT inh.inhparent FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid LIMIT 1) AS parent_index_oid,
+       (i.indkey::int2[])[0:i.indnkeyatts - 1] AS key_attnums
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid

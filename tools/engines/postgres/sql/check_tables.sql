@@ -16,6 +16,11 @@ WITH widths AS (
   SELECT attrelid, count(*) AS column_count FROM pg_attribute WHERE attnum > 0 AND NOT attisdropped GROUP BY attrelid
 )
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind, c.relispartition AS is_partition,
+       (SELECT inh.inhparent FROM pg_inherits inh WHERE inh.inhrelid = c.oid AND c.relispartition LIMIT 1)
+         AS parent_oid,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'id' AND NOT a.attisdropped)
+         AS has_id_column,
        pks.conrelid IS NOT NULL AS has_pk, u.relname AS unique_not_null_index,
        GREATEST(c.reltuples, 0)::bigint AS reltuples, c.relpages AS pages,
        CASE WHEN pks.conrelid IS NULL THEN pg_total_relation_size(c.oid) END AS total_bytes,
