@@ -3,8 +3,11 @@ front end asking for a feature an engine lacks told so before anything connects.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from dbsage.tools.engines import registry
 from dbsage.tools.engines.base import EngineBase, SessionLimits
 from dbsage.tools.engines.registry import ENGINES, engine_for_scheme, engine_info, open_engine, require
 from dbsage.tools.errors import CapabilityMissing, UsageError
@@ -33,7 +36,10 @@ def test_every_scheme_names_exactly_one_engine() -> None:
         engine_info("db2")
 
 
-def test_a_missing_feature_is_refused_before_connecting() -> None:
+def test_a_missing_feature_is_refused_before_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every engine offers every feature now: declare MongoDB without its diagnosis features to test the refusal.
+    basic = dataclasses.replace(engine_info("mongo"), features=frozenset({"introspect", "server_report", "run"}))
+    monkeypatch.setattr(registry, "ENGINES", tuple(basic if e.name == "mongo" else e for e in registry.ENGINES))
     target = resolve("mongodb://127.0.0.1:1/app")  # nothing listens on port 1: a connection attempt would fail
     with pytest.raises(UsageError, match="dbsage check supports PostgreSQL.* only so far; this target is MongoDB"):
         open_engine(target, needs={"checks"}, command="check")

@@ -51,7 +51,9 @@ from dbsage.tools.schema import ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
+    from dbsage.tools.checks import CheckReport, Thresholds
     from dbsage.tools.explain import ExplainResult
+    from dbsage.tools.top import TopReport
 
 SYSTEM_DATABASES = ("admin", "local", "config")
 _AUTH_FAILED = 18
@@ -164,6 +166,20 @@ class MongoEngine(EngineBase):
         from dbsage.tools.engines.mongo.explain import explain_statement
 
         return explain_statement(self, statement, analyze=analyze)
+
+    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+        """The heaviest query shapes from the profiler (system.profile), with what runs now ($currentOp); how to turn
+        the profiler on when it is off."""
+        from dbsage.tools.engines.mongo.top import top_statements
+
+        return top_statements(self, sort=sort, limit=limit)
+
+    def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
+        """The checkup: indexes for the profiled query shapes, unused/redundant/ESR-breaking/TTL indexes, document
+        sizes and arrays from a sample, validation, replica set and oplog, users, auth and TLS."""
+        from dbsage.tools.engines.mongo.checks import run_checks
+
+        return run_checks(self, thresholds)
 
     def close(self) -> None:
         if self._client is not None:
