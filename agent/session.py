@@ -396,7 +396,7 @@ class Session:
         for warning in outcome.warnings:
             emit(TurnWarning(message=warning))
         for p in outcome.proposals:
-            emit(ProposalFiled(proposal=ProposalRef(id=str(p["id"]), title=str(p.get("title", "")),
+            emit(ProposalFiled(proposal=ProposalRef(id=int(p["id"]), title=str(p.get("title", "")),
                                                     status=str(p.get("status", "pending")))))
 
     def _router_turn(self, question: str, hooks: TurnHooks) -> Answer:

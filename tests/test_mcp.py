@@ -38,7 +38,7 @@ def server(dsn: str, tmp_path, monkeypatch):
 async def test_lists_every_toolbox_tool_with_schemas_and_no_approval(server) -> None:
     async with Client(server) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert set(tools) == {*registry(), "ask"}
+    assert set(tools) == {*registry(), "ask", "fetch_result"}
     assert not set(tools) & set(NO_HUMAN_ACTIONS)
     describe = tools["describe_object"]
     assert describe.input_schema["required"] == ["name"]

@@ -13,7 +13,7 @@ name to SECTIONS below, where the order is the order a model sees the tools.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -26,12 +26,20 @@ from dbsage.tools.redact import redact
 SECTIONS: tuple[str, ...] = ("schema", "query", "diagnosis", "change", "migration", "knowledge")
 
 
+ToolStatus = Literal["ok", "refused", "error", "bad_arguments", "unknown_tool", "not_run"]
+ERROR_CHARS = 2_000  # an error never echoes an input (or a server's text quoting it) back unbounded
+
+
 class ToolOutcome(BaseModel):
     """One tool call as every front end reports it. `result` is the full typed result (the evidence)."""
 
     tool: str
     arguments: dict[str, Any] = Field(default_factory=dict)
     ok: bool = True
+    status: ToolStatus = Field(default="ok", description="ok; refused by the guard; error (the typed error is "
+                               "error_type); bad_arguments; unknown_tool (a name the model made up); not_run "
+                               "(a per-turn limit stopped it)")
+    error_type: str | None = Field(default=None, description="the typed error's class, e.g. DatabaseError")
     refused: bool = Field(default=False, description="the read-only guard refused the statement")
     summary: str = ""
     handle: str | None = Field(default=None, description="fetch the full result with fetch_result(handle)")
@@ -66,19 +74,26 @@ def get_tool(name: str) -> ToolSpec:
 def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
     """Validate, run and summarise one tool call. Typed errors become a failed outcome, never an exception."""
     arguments = dict(arguments or {})
+    if name not in registry():
+        return ToolOutcome(tool=name[:100], arguments=arguments, ok=False, status="unknown_tool",
+                           error_type="UsageError", error=f"no tool named {name[:100]!r}",
+                           hint=f"the tools are: {', '.join(registry())}")
     try:
         spec = get_tool(name)
         params = spec.input.model_validate(arguments)
         result = spec.run(ctx, params)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
-        return ToolOutcome(tool=name, arguments=arguments, ok=False, error=f"bad arguments: {problems}",
+        return ToolOutcome(tool=name, arguments=arguments, ok=False, status="bad_arguments",
+                           error_type="ValidationError", error=clip_error(f"bad arguments: {problems}"),
                            hint="call the tool again with arguments that match its schema")
     except DbsageError as exc:
-        return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=isinstance(exc, GuardRefusal),
-                           error=redact(exc.message), hint=redact(exc.hint) if exc.hint else None)
+        refused = isinstance(exc, GuardRefusal)
+        return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=refused,
+                           status="refused" if refused else "error", error_type=type(exc).__name__,
+                           error=clip_error(redact(exc.message)), hint=redact(exc.hint) if exc.hint else None)
     except Exception as exc:  # a bug in a tool must not end the conversation: report it like any failure
-        return ToolOutcome(tool=name, arguments=arguments, ok=False,
+        return ToolOutcome(tool=name, arguments=arguments, ok=False, status="error", error_type="InternalError",
                            error=f"internal error in {name}: {type(exc).__name__}: {redact(str(exc))[:300]}",
                            hint="this is a dbsage bug: the other tools still work; please report it")
     document = result.model_dump(mode="json")
@@ -87,3 +102,8 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
     return ToolOutcome(tool=name, arguments=arguments, summary=spec.summarize(result),
                        handle=ctx.results.put(document), result=document, proposals=filed,
                        warnings=[warning_for(snippets)] if snippets else [])
+
+
+def clip_error(text: str) -> str:
+    """`text` within ERROR_CHARS, saying how much was cut."""
+    return text if len(text) <= ERROR_CHARS else f"{text[:ERROR_CHARS]} …[{len(text) - ERROR_CHARS} characters cut]"

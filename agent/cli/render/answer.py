@@ -25,7 +25,7 @@ def print_evidence(answer: Answer, console: Console = stdout) -> None:
             grid.add_row(call.tool, Text(args[:80]), Text(evidence[:120]))  # database text is not markup
         console.print(grid)
     for p in answer.proposals:
-        console.print(Text.assemble("proposal ", (p.id, "bold"), f" ({p.status}): {p.title}"))
+        console.print(Text.assemble("proposal ", (str(p.id), "bold"), f" ({p.status}): {p.title}"))
     for note in answer.notes:
         if note not in answer.answer:  # the router's answer already ends with its note
             console.print(f"note: {note}", style="dim", markup=False)

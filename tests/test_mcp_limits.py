@@ -1,0 +1,121 @@
+"""Results sized for a client model's context (agent/mcp/sizing.py): every MCP call returns the compact summary and a
+structured document within max_chars, says what it cut, pages the full result by handle; the tool list stays small;
+errors never echo an input back unbounded; long calls send progress notifications. Real PostgreSQL, the official
+MCP SDK client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp import Client
+
+from dbsage.agent.mcp import progress as progress_module
+from dbsage.agent.mcp.server import build_server
+from dbsage.agent.mcp.sizing import DEFAULT_MAX_CHARS, HARD_CAP_CHARS, fit_document
+from dbsage.agent.toolkit import ToolContext, registry
+from dbsage.tools.targets import resolve
+
+WIDE = """
+CREATE TABLE notes (id int PRIMARY KEY, body text);
+INSERT INTO notes SELECT g, repeat(md5(g::text), 16) FROM generate_series(1, 1000) g;  -- 512 characters a row
+ANALYZE;
+"""
+
+
+@pytest.fixture(scope="module")
+def dsn(make_pg_db) -> str:
+    return make_pg_db(WIDE)
+
+
+@pytest.fixture
+def server(dsn: str, tmp_path, monkeypatch):
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(dsn), origin="mcp")
+    yield build_server(ctx)
+    ctx.close()
+
+
+def _size(tool) -> int:
+    return len(json.dumps(tool.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+async def test_the_tool_list_is_small_and_every_tool_takes_max_chars(server) -> None:
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+    total = sum(_size(t) for t in tools)
+    schemas = sum(len(json.dumps(t.output_schema or {})) for t in tools)
+    assert {t.name for t in tools} == {*registry(), "ask", "fetch_result"}
+    assert total < 2_600 * len(tools), f"tools/list is {total} characters for {len(tools)} tools"
+    assert schemas < 0.45 * total  # it was 78 % (44,416 of 56,753 characters for 11 tools) with nested schemas
+    for tool in tools:
+        assert tool.input_schema["properties"]["max_chars"]["maximum"] == HARD_CAP_CHARS, tool.name
+        assert len(json.dumps(tool.output_schema)) < 2_500, tool.name
+        assert "$defs" not in (tool.output_schema or {}), tool.name
+
+
+async def test_a_big_result_is_cut_to_max_chars_says_what_was_cut_and_pages_by_handle(server) -> None:
+    sql = "SELECT id, body FROM notes ORDER BY id"
+    async with Client(server) as client:
+        default = await client.call_tool("run_query", {"sql": sql, "max_rows": 1000})
+        small = await client.call_tool("run_query", {"sql": sql, "max_rows": 1000, "max_chars": 1500})
+        handle = small.structured_content["result_handle"]
+        pages, offset = [], 0
+        while offset is not None:
+            page = await client.call_tool("fetch_result", {"handle": handle, "offset": offset, "max_chars": 20_000})
+            assert not page.is_error and len(page.content[0].text) <= 20_000
+            pages.append(page.structured_content["text"])
+            offset = page.structured_content["next_offset"]
+    for result, limit in ((default, DEFAULT_MAX_CHARS), (small, 1500)):
+        assert not result.is_error
+        assert len(result.content[0].text) <= limit
+        assert len(json.dumps(result.structured_content)) <= limit
+        assert result.structured_content["row_count"] == 1000  # the scalars stay; the rows list is what was cut
+        kept = len(result.structured_content["rows"])
+        assert 1 <= kept < 1000
+        assert f"rows: kept {kept} of 1000 items" in result.structured_content["result_cut"]
+        assert "1000 row(s)" in result.content[0].text  # the agent loop's summary, not the JSON document
+    full = json.loads("".join(pages))
+    assert len(full["rows"]) == 1000 and full["rows"][999][0] == 1000
+    assert len(pages) >= 512_000 // 20_000
+
+
+async def test_max_chars_is_capped_and_errors_never_echo_an_input_unbounded(server) -> None:
+    huge = "SELECT " + " + ".join(["1"] * 40_000)  # ~160,000 characters of valid-looking SQL
+    async with Client(server) as client:
+        too_big = await client.call_tool("run_query", {"sql": "SELECT 1", "max_chars": HARD_CAP_CHARS + 1})
+        unknown = await client.call_tool("describe_object", {"name": "x" * 5_000})
+        bad_sql = await client.call_tool("run_query", {"sql": huge})
+        expired = await client.call_tool("fetch_result", {"handle": "r999"})
+    assert too_big.is_error and "max_chars" in too_big.content[0].text
+    for result in (too_big, unknown, bad_sql, expired):
+        assert result.is_error
+        assert len(result.content[0].text) < 3_000, result.content[0].text[:200]
+    assert "does not exist" in expired.content[0].text
+
+
+async def test_a_long_call_sends_progress_notifications(server, monkeypatch) -> None:
+    monkeypatch.setattr(progress_module, "PROGRESS_EVERY_S", 0.2)
+    seen: list[tuple[float, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, message))
+
+    async with Client(server) as client:
+        done = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM generate_series(1, 3000000) g"},
+                                      progress_callback=on_progress)
+    assert not done.is_error
+    assert seen, "no progress notification during a call of about a second"
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen)
+    assert all(m and m.startswith("running run_query (") for _, m in seen)
+
+
+def test_fit_document_keeps_the_shape_and_counts_what_it_cut() -> None:
+    document = {"name": "t", "rows": [[n, "x" * 300] for n in range(500)], "notes": ["n" * 5_000]}
+    fitted, cut = fit_document(document, 4_000)
+    assert set(fitted) == {"name", "rows", "notes"} and fitted["name"] == "t"
+    assert len(json.dumps(fitted)) <= 4_000
+    assert fitted["rows"][0] == [0, "x" * 300] and document["rows"][499][0] == 499  # the input is untouched
+    assert any(c.startswith("rows: kept ") and c.endswith(" of 500 items") for c in cut)
+    assert "notes[]: 1 long string(s) clipped" in cut
+    assert fit_document({"a": 1}, 4_000) == ({"a": 1}, [])
