@@ -14,6 +14,7 @@ import typer
 
 from dbsage import __version__
 from dbsage.agent.cli.commands.advise import advise_command
+from dbsage.agent.cli.commands.apply import apply_command
 from dbsage.agent.cli.commands.ask import ask_command
 from dbsage.agent.cli.commands.chat import chat_command
 from dbsage.agent.cli.commands.check import check_command
@@ -25,6 +26,7 @@ from dbsage.agent.cli.commands.lint import lint_command
 from dbsage.agent.cli.commands.mcp import mcp_command
 from dbsage.agent.cli.commands.migrate import migrate_app
 from dbsage.agent.cli.commands.proposals import proposals_app
+from dbsage.agent.cli.commands.rehearse import rehearse_command
 from dbsage.agent.cli.commands.schema import schema_command
 from dbsage.agent.cli.commands.slack import slack_command
 from dbsage.agent.cli.commands.sql import sql_command
@@ -66,7 +68,9 @@ app.command("mcp")(mcp_command)
 app.command("slack")(slack_command)
 app.command("advise")(advise_command)
 app.command("lint")(lint_command)
+proposals_app.command("apply")(apply_command)
 app.add_typer(proposals_app, name="proposals")
+migrate_app.command("rehearse")(rehearse_command)
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(kb_app, name="kb")
 

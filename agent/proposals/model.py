@@ -4,14 +4,17 @@ status may take (pending → approved → applied, or → rejected, or → withd
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from dbsage.agent.proposals.review import ProposalReview
 from dbsage.tools.errors import DbsageError
+from dbsage.tools.migrations.apply.model import ApplyRecord
+from dbsage.tools.migrations.rehearse.model import RehearsalResult
 
 Status = Literal["pending", "approved", "rejected", "applied", "withdrawn"]
 TRANSITIONS: dict[Status, set[Status]] = {
@@ -74,6 +77,16 @@ class Proposal(ProposalDraft):
     review: ProposalReview | None = Field(default=None, description="the risk verdict given when it was filed "
                                           "(None: filed before reviews existed)")
     audit: list[AuditEntry] = Field(default_factory=list)
+    rehearsal: RehearsalResult | None = Field(default=None, description="the latest `dbsage migrate rehearse` of "
+                                              "it (schema 0004)")
+    apply_outcome: ApplyRecord | None = Field(default=None, description="the record of the latest `dbsage "
+                                              "proposals apply`: which steps ran (schema 0004)")
+
+    @field_validator("rehearsal", "apply_outcome", mode="before")
+    @classmethod
+    def _stored_json(cls, value: object) -> object:
+        """The store keeps both as JSON text."""
+        return json.loads(value) if isinstance(value, str) else value
 
     @property
     def destructive(self) -> bool:
