@@ -227,10 +227,13 @@ class EsrIndex:
     covering: bool = False
     partial: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    given_name: str | None = None  # the advisor names its candidates as its report does
 
     @property
     def name(self) -> str:
-        text = "_".join(f"{f}_{d}" for f, d in self.keys)
+        if self.given_name:
+            return self.given_name
+        text = "_".join(f"{f}_{d}" for f, d in self.keys)  # mongod's default name: field_direction pairs
         return (text + ("_partial" if self.partial else ""))[:120]
 
     def spec_js(self) -> str:

@@ -57,19 +57,42 @@ def _is_only_comments(text: str) -> bool:
     return not _strip_literals(text).strip()
 
 
+WORKLOAD_SUFFIXES = (".sql", ".json", ".js")  # SQL statements; MongoDB command documents; mongosh queries
+
+
 def load_files(path: Path) -> list[WorkloadStatement]:
-    """Statements from a .sql file or every .sql file in a folder (one statement per file or `;`-separated)."""
+    """Statements from a file or every workload file in a folder: `.sql` (one statement per file or `;`-separated),
+    `.json` (a MongoDB command document, or a list of them), `.js` (mongosh queries, one per line or `;`)."""
     if not path.exists():
-        raise UsageError(f"workload {path} does not exist", "pass a .sql file or a folder of .sql files")
-    files = sorted(path.glob("*.sql")) if path.is_dir() else [path]
+        raise UsageError(f"workload {path} does not exist", "pass a .sql/.json/.js file or a folder of them")
+    files = sorted(p for p in path.iterdir() if p.suffix in WORKLOAD_SUFFIXES) if path.is_dir() else [path]
     if not files:
-        raise UsageError(f"no .sql files in {path}", "put one statement per file, or several separated by ';'")
+        raise UsageError(f"no .sql, .json or .js files in {path}",
+                         "put one statement per file, or several separated by ';'")
     statements: list[WorkloadStatement] = []
     for file in files:
-        parts = split_statements(file.read_text(encoding="utf-8"))
+        parts = _file_statements(file)
         for number, sql in enumerate(parts, start=1):
             label = file.name if len(parts) == 1 else f"{file.name}#{number}"
             statements.append(WorkloadStatement(id=label, sql=sql, source=str(file)))
     if not statements:
-        raise UsageError(f"the workload in {path} holds no statement", "add SELECT statements to the .sql files")
+        raise UsageError(f"the workload in {path} holds no statement", "add read queries to the files")
     return statements
+
+
+def _file_statements(file: Path) -> list[str]:
+    text = file.read_text(encoding="utf-8")
+    if file.suffix == ".js":
+        from dbsage.tools.guard.mongo_shell import split_shell
+
+        return split_shell(text)
+    if file.suffix == ".json":
+        import json
+
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError:
+            return [text.strip()] if text.strip() else []  # relaxed syntax: the MongoDB reader says what is wrong
+        documents = loaded if isinstance(loaded, list) else [loaded]
+        return [json.dumps(d) for d in documents]
+    return split_statements(text)

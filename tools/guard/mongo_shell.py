@@ -414,3 +414,42 @@ def _method_command(collection: str, method: str, args: list[Any]) -> dict[str, 
     if method == "distinct":
         return {"distinct": collection, "key": arg(0, ""), "query": arg(1, {})}
     raise GuardRefusal(f"{method} is not a read dbsage knows", _HINT)
+
+
+def split_shell(text: str) -> list[str]:
+    """The statements of a .js file: split at `;` or at a line break outside brackets and strings, where the next
+    line starts a new `db.` call. Comments go with the text they are in (the reader skips them)."""
+    parts: list[str] = []
+    depth, start, position, quote = 0, 0, 0, ""
+    while position < len(text):
+        char = text[position]
+        if quote:
+            if char == "\\":
+                position += 1
+            elif char == quote:
+                quote = ""
+        elif text.startswith("//", position):
+            end = text.find("\n", position)
+            position = len(text) if end < 0 else end
+            continue
+        elif text.startswith("/*", position):
+            end = text.find("*/", position + 2)
+            position = len(text) if end < 0 else end + 2
+            continue
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and (char == ";" or (char == "\n" and text[position + 1:].lstrip().startswith("db."))):
+            parts.append(text[start:position])
+            start = position + 1
+        position += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if _has_code(p)]
+
+
+def _has_code(text: str) -> bool:
+    stripped = re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    return bool(stripped.strip())

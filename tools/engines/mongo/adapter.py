@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -44,13 +44,16 @@ from dbsage.tools.engines.mongo.shapes import (
     validator_constraint,
     version_text,
 )
-from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
+    from dbsage.tools.advisor.backend import WhatIfBackend
+    from dbsage.tools.advisor.report import AdviceReport
+    from dbsage.tools.advisor.workload import WorkloadStatement
     from dbsage.tools.checks import CheckReport, Thresholds
     from dbsage.tools.explain import ExplainResult
     from dbsage.tools.top import TopReport
@@ -180,6 +183,19 @@ class MongoEngine(EngineBase):
         from dbsage.tools.engines.mongo.checks import run_checks
 
         return run_checks(self, thresholds)
+
+    def what_if(self) -> AbstractContextManager[WhatIfBackend]:
+        raise CapabilityMissing("MongoDB has no hypothetical indexes",
+                                "dbsage advise verifies candidates on a scratch copy instead: "
+                                "--scratch mongodb://host/scratch_db")
+
+    def advise_workload(self, statements: list[WorkloadStatement] | None, options: Any,
+                        progress: Any = None) -> AdviceReport:
+        """ESR index candidates for the workload's query shapes (files, else the profiler): verified on
+        options.scratch, else labelled heuristic."""
+        from dbsage.tools.engines.mongo.advise import advise_workload
+
+        return advise_workload(self, statements, options, progress)
 
     def close(self) -> None:
         if self._client is not None:
