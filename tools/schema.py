@@ -45,6 +45,27 @@ class Index(BaseModel):
                                                               "index is attached to; such an index cannot be dropped")
 
 
+class Partition(BaseModel):
+    """One partition of a partitioned table, as the parent's detail lists it."""
+
+    name: str = Field(description="schema.name")
+    bound: str = Field(description="as PostgreSQL writes it: FOR VALUES FROM (…) TO (…) / IN (…) / WITH (…), DEFAULT")
+    default: bool = False
+    partitioned: bool = Field(default=False, description="itself partitioned (sizes and rows are its whole tree)")
+    row_estimate: int | None = None
+    size_bytes: int | None = None
+
+
+class Trigger(BaseModel):
+    name: str
+    timing: str = Field(description="BEFORE, AFTER or INSTEAD OF")
+    events: list[str] = Field(default_factory=list, description="INSERT, UPDATE, DELETE, TRUNCATE")
+    level: Literal["row", "statement"] = "row"
+    function: str = Field(description="the function it calls, schema.name")
+    enabled: bool = True
+    definition: str | None = None
+
+
 class Table(BaseModel):
     schema_name: str
     name: str
@@ -56,6 +77,14 @@ class Table(BaseModel):
     size_bytes: int | None = Field(default=None, description="total size: heap + indexes + toast")
     comment: str | None = None
     partition_of: str | None = Field(default=None, description="a partition's parent table, schema.name")
+    partition_key: str | None = Field(default=None, description="a partitioned table's key: RANGE (col), LIST …")
+    partition_bound: str | None = Field(default=None, description="a partition's bound (FOR VALUES …, DEFAULT)")
+    partitions: list[Partition] = Field(default_factory=list, description="a partitioned table's direct partitions; "
+                                        "its row_estimate and size_bytes are the whole tree's totals")
+    triggers: list[Trigger] = Field(default_factory=list, description="user triggers (clones a partition inherits "
+                                    "from its parent are listed on the parent only)")
+    definition: str | None = Field(default=None, description="a view's or materialized view's query")
+    populated: bool | None = Field(default=None, description="a materialized view holds data (REFRESHed at least once)")
 
     @property
     def qualified_name(self) -> str:

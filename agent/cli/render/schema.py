@@ -22,10 +22,18 @@ RICH_OVERVIEW_MAX_ROWS = 200
 
 def _overview_rows(snapshot: SchemaSnapshot) -> list[tuple[str, ...]]:
     return [
-        (t.qualified_name, t.kind, str(len(t.columns)), human_count(t.row_estimate), human_bytes(t.size_bytes),
+        (t.qualified_name, _kind(t), str(len(t.columns)), human_count(t.row_estimate), human_bytes(t.size_bytes),
          str(len(t.indexes)), "yes" if t.primary_key else ("—" if t.kind != "table" else "no"), (t.comment or "")[:40])
         for t in snapshot.tables
     ]
+
+
+def _kind(table: Table) -> str:
+    if table.partition_of:
+        return "partition"
+    if table.partitions:
+        return f"{table.kind} ({len(table.partitions)})"
+    return table.kind
 
 
 _OVERVIEW_HEADERS = ("object", "kind", "columns", "rows (est.)", "size", "indexes", "PK", "comment")
@@ -86,6 +94,11 @@ def print_detail(table: Table) -> None:
                  f"{human_count(table.row_estimate)} · size {human_bytes(table.size_bytes)}"))
     if table.comment:
         stdout.print(Text(f"comment: {table.comment}"))
+    _print_partitioning(table)
+    if table.definition is not None:
+        populated = "" if table.populated is None else (" (holds data)" if table.populated else
+                                                        " (not populated: REFRESH MATERIALIZED VIEW before reading)")
+        stdout.print(Text(f"query{populated}:\n  " + table.definition.strip().replace("\n", "\n  ")))
     cols = data_table("column", "type", "null", "default", "comment", title="columns", title_justify="left")
     for c in table.columns:
         nullable = "yes" if c.nullable else "not null"
@@ -104,6 +117,27 @@ def print_detail(table: Table) -> None:
             _add_row(idx, i.name + ("" if i.valid else " (INVALID)"), i.definition or ", ".join(i.columns),
                      human_bytes(i.size_bytes), "—" if i.scans is None else str(i.scans))
         stdout.print(idx)
+    if table.triggers:
+        trg = data_table("trigger", "when", "level", "function", "enabled", title="triggers", title_justify="left")
+        for t in table.triggers:
+            _add_row(trg, t.name, f"{t.timing} {' OR '.join(t.events)}", f"for each {t.level}", t.function,
+                     "yes" if t.enabled else "DISABLED")
+        stdout.print(trg)
+
+
+def _print_partitioning(table: Table) -> None:
+    if table.partition_of:
+        stdout.print(Text(f"partition of {table.partition_of} {table.partition_bound or ''}".rstrip()))
+    if not table.partition_key:
+        return
+    stdout.print(Text(f"partitioned by {table.partition_key} · {len(table.partitions)} partitions · rows and size "
+                      "above are the totals of all partitions"))
+    if table.partitions:
+        parts = data_table("partition", "bound", "rows (est.)", "size", title="partitions", title_justify="left")
+        for p in table.partitions:
+            _add_row(parts, p.name + (" (partitioned)" if p.partitioned else ""), p.bound,
+                     human_count(p.row_estimate), human_bytes(p.size_bytes))
+        stdout.print(parts)
 
 
 def print_table_summary(snapshot: SchemaSnapshot, console: Console = stdout) -> None:

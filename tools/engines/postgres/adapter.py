@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
 from dbsage.tools.engines.base import EngineBase, SessionLimits
+from dbsage.tools.engines.postgres.relation_extras import add_relation_extras
 from dbsage.tools.engines.postgres.roles import read_only_role_sql
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 from dbsage.tools.engines.postgres.whatif import PostgresWhatIf, what_if_session
@@ -189,11 +190,12 @@ class PostgresEngine(EngineBase):
             for part in ("relations", "columns", "constraints", "indexes"):
                 cur.execute(_sql(part), {"oid": oid})
                 parts[part] = cur.fetchall()
+            tables = add_relation_extras(cur, _assemble(**parts), oid)  # partitions, triggers, view queries
             cur.execute(_sql("stats_since"))
             stats = cur.fetchone() or {}
         days = stats.get("days")
         return SchemaSnapshot(engine=self.name, target=self.target.display, database=database,
-                              tables=_assemble(**parts), index_stats_since=stats.get("since"),
+                              tables=tables, index_stats_since=stats.get("since"),
                               index_stats_days=float(days) if days is not None else None)
 
     def what_if(self) -> AbstractContextManager[PostgresWhatIf]:
