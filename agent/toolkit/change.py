@@ -1,5 +1,5 @@
-"""Change tools: advise_indexes (index advice proven with the planner; `propose` files proposals), file_proposal
-and list_proposals (read-only: the queue with each proposal's risk flags). The first two only *create* pending
+"""Change tools: advise_indexes (index advice proven with the planner; `propose` files proposals), what_if_indexes
+(read-only: the caller's hypothetical indexes, each statement's cost before/after), file_proposal and list_proposals (read-only: the queue with each proposal's risk flags). The first two only *create* pending
 proposals — never an identical one twice for the same target — and nothing here approves, rejects or applies:
 people do that in `dbsage proposals`. A tool that files proposals sets `proposals_of` on its ToolSpec (MCP then marks
 it not read-only). To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
@@ -17,6 +17,7 @@ from dbsage.agent.proposals.model import Proposal
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.toolkit.spec import ToolSpec, engine_for
 from dbsage.tools.advisor.report import AdviceReport
+from dbsage.tools.advisor.whatif import WhatIfReport
 from dbsage.tools.guard import MAX_STATEMENT_CHARS as MAX_SQL  # a longer statement would be refused anyway
 from dbsage.tools.units import human_bytes
 
@@ -76,6 +77,39 @@ def _summarize_advice(result: AdviseResult) -> str:
     lines += [f"note: {note}" for note in r.notes]
     lines += [f"filed proposal {p.id} (pending): {p.title}" for p in result.proposals]
     lines += [f"not filed again: proposal {p.id} ({p.status}) is the same change" for p in result.already_filed]
+    return "\n".join(lines)
+
+
+class WhatIfIndexesInput(BaseModel):
+    statements: list[Annotated[str, Field(max_length=MAX_SQL)]] = Field(
+        min_length=1, max_length=20, description="the read statements (SELECT) to cost")
+    indexes: list[Annotated[str, Field(max_length=2_000)]] = Field(
+        min_length=1, max_length=10, description="hypothetical indexes: 'CREATE INDEX ON orders (customer_id)' or "
+        "the short form 'orders (customer_id, created_at DESC)'; INCLUDE (…) and WHERE … work too")
+
+
+def _what_if(ctx: ToolContext, params: WhatIfIndexesInput) -> WhatIfReport:
+    from dbsage.tools.advisor.whatif import what_if_indexes
+
+    return what_if_indexes(engine_for(ctx, "introspect", "what_if"), params.statements, params.indexes)
+
+
+def _summarize_what_if(report: WhatIfReport) -> str:
+    lines = [f"what-if ({report.method}):"]
+    for index in report.indexes:
+        if index.error:
+            lines.append(f"index {index.given}: not costed — {index.error}")
+        else:
+            used = ", ".join(index.used_by) or "no statement"
+            lines.append(f"index {index.create_sql} (≈{human_bytes(index.size_bytes)}): used by {used}")
+    for s in report.statements:
+        if s.error:
+            lines.append(f"{s.id}: {'refused' if s.refused else 'not costed'} — {s.error}  [{s.preview}]")
+            continue
+        verdict = "helps" if (s.change or 0) <= -0.1 else "no real change" if abs(s.change or 0) < 0.1 else "worse"
+        lines.append(f"{s.id}: planner cost {s.cost_before:,.1f} → {s.cost_after:,.1f} ({s.change:+.0%}, {verdict}); "
+                     f"plan uses {', '.join(s.uses_after) or 'no index'}  [{s.preview}]")
+    lines += [f"note: {note}" for note in report.notes]
     return "\n".join(lines)
 
 
@@ -166,6 +200,7 @@ def _summarize_list(result: ProposalList) -> str:
 SPECS = [
     ToolSpec("advise_indexes", AdviseIndexesInput, AdviseResult, _advise, _summarize_advice,
              proposals_of=lambda result: _proposal_refs(result.proposals)),
+    ToolSpec("what_if_indexes", WhatIfIndexesInput, WhatIfReport, _what_if, _summarize_what_if),
     ToolSpec("file_proposal", FileProposalInput, Proposal, _file_proposal, _summarize_proposal,
              proposals_of=lambda proposal: _proposal_refs([proposal])),
     ToolSpec("list_proposals", ListProposalsInput, ProposalList, _list_proposals, _summarize_list),
