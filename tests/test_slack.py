@@ -307,9 +307,7 @@ def test_only_an_approver_can_approve_and_the_card_shows_who(fake: FakeSlack) ->
     decided = store.get(proposal_id)
     assert decided.status == "approved" and decided.created_by == "dbsage slack"
     approval = [e for e in decided.audit if e.action == "approved"]
-    assert len(approval) == 1 and approval[0].who == f"slack:{ALICE} (alice)"
-    if hasattr(approval[0], "via"):  # the store's `via` column (proposals migration 0003)
-        assert approval[0].via == "slack"
+    assert len(approval) == 1 and (approval[0].who, approval[0].via) == (f"slack:{ALICE} (alice)", "slack")
 
 
 def test_an_approver_can_reject(fake: FakeSlack) -> None:

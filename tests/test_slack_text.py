@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack, event_body, mention, signed_post
+from fake_slack import Call, FakeSlack, event_body, mention, signed_post
 
 from chat_support import SHOP
+from dbsage.agent.proposals import ProposalDraft, ProposalStore
+from dbsage.agent.slack.approvals import last_decision
+from dbsage.agent.slack.blocks import APPROVE, REJECT, proposal_card
 from dbsage.agent.slack.settings import load_settings
 from dbsage.agent.slack.text import chunks, citations, mrkdwn, question_from, safe
 from dbsage.agent.slack.threads import RateLimit
@@ -144,3 +147,20 @@ def test_dbsage_slack_http_answers_through_the_api_url_it_is_given(tmp_path: Pat
         bot.terminate()
         bot.wait(10)
         fake.stop()
+
+
+def test_a_proposal_card_flags_a_destructive_change_and_loses_its_buttons_once_decided() -> None:
+    store = ProposalStore()
+    filed = store.create(ProposalDraft(title="drop the old table", engine="postgres", target="shop",
+                                       up_sql="DROP TABLE orders_2019;", down_sql=""), by="dbsage slack")
+    card = Call("chat.postMessage", {"blocks": proposal_card(filed)[0]})
+    text = card.block_text()
+    assert "Destructive: this change loses data" in text and "DESTRUCTIVE" in text and "NO DOWN" in text
+    assert [e["action_id"] for b in card.blocks() if b["type"] == "actions" for e in b["elements"]] == \
+        [APPROVE, REJECT]
+
+    decided = store.reject(filed.id, by="slack:U0ALICE001 (alice)", via="slack")
+    redrawn = Call("chat.update", {"blocks": proposal_card(decided, last_decision(decided))[0]})
+    assert "Rejected* by <@U0ALICE001> (alice) at " in redrawn.block_text()
+    assert not [b for b in redrawn.blocks() if b["type"] == "actions"]
+

@@ -8,14 +8,13 @@ of it and the card shows the winner.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from dbsage.agent.proposals.model import Proposal
+from dbsage.agent.proposals.model import VIA_SLACK, Proposal
 from dbsage.agent.proposals.store import ProposalStore
 from dbsage.agent.slack import blocks
 from dbsage.agent.slack.settings import SlackSettings
@@ -63,12 +62,10 @@ def signature(user: dict[str, Any]) -> str:
 
 
 def decide(store: ProposalStore, decision: Decision, proposal_id: int, by: str) -> Proposal:
-    """Move the proposal in the store, recording that it was decided in Slack (the store's `via`, where it has one)."""
-    step = store.approve if decision == "approved" else store.reject
-    extra: dict[str, Any] = {"via": "slack"} if "via" in inspect.signature(step).parameters else {}
-    if decision == "rejected":
-        extra["reason"] = "rejected in Slack"
-    return step(proposal_id, by=by, **extra)
+    """Move the proposal in the store, recording that it was decided in Slack (the audit's `via`)."""
+    if decision == "approved":
+        return store.approve(proposal_id, by=by, via=VIA_SLACK)
+    return store.reject(proposal_id, by=by, reason="rejected in Slack", via=VIA_SLACK)
 
 
 def last_decision(p: Proposal) -> tuple[str, str, datetime] | None:

@@ -97,13 +97,15 @@ def notice(message: str) -> tuple[Blocks, str]:
 
 
 def lint_line(p: Proposal) -> str:
-    """The linter's verdict in one line: the review (destructive, irreversible) when the store computed one, else the
-    verdict recorded at filing, else what checked the change instead."""
-    review = getattr(p, "review", None)
-    summary = getattr(review, "summary", None)
-    flags = [word for word in ("destructive", "irreversible") if getattr(review, word, False)]
-    if summary:
-        return (":rotating_light: " + ", ".join(flags) + " — " if flags else "") + str(summary)
+    """The verdict in one line: the review the store made when the proposal was filed (risk flags, the linter's
+    worst finding), else the lint verdict recorded with a migration draft, else what checked the change instead."""
+    review = p.review
+    if review is not None:
+        risky = review.destructive or review.irreversible
+        mark = ":rotating_light:" if risky else ":warning:" if review.flags() or review.findings else \
+            ":white_check_mark:"
+        details = "; ".join(f"{f.rule} ({f.severity})" for f in review.findings[:3])
+        return f"{mark} {review.line()}" + (f" — {details}" if details else "")
     if p.lint_verdict:
         try:
             verdict = json.loads(p.lint_verdict)
@@ -129,6 +131,9 @@ def proposal_card(p: Proposal, decision: tuple[str, str, datetime] | None = None
         {"type": "section", "fields": [{"type": "mrkdwn", "text": fact} for fact in facts]},
         _section(f"*Change (up):*\n```{_clip(safe(p.up_sql.strip()), CODE_LIMIT)}```"),
     ]
+    if p.review is not None and p.review.destructive:
+        blocks.insert(1, _section(":rotating_light: *Destructive: this change loses data.* Read the SQL before you "
+                                  "decide."))
     if p.rationale:
         blocks.append(context(_clip(safe(p.rationale), 1900)))
     if decision is not None:
