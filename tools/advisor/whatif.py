@@ -61,7 +61,8 @@ def parse_index(text: str, schema_of: dict[str, str]) -> IndexCandidate:
         parsed = pglast.parse_sql(sql)
     except pglast.parser.ParseError as exc:
         raise UsageError(f"cannot read the index {text[:80]!r}: {exc}",
-                         "give it as `CREATE INDEX ON orders (customer_id)` or `orders (customer_id, created_at)`")
+                         "give it as `CREATE INDEX ON orders (customer_id)` or `orders (customer_id, created_at)`"
+                         ) from None
     if len(parsed) != 1 or not isinstance(parsed[0].stmt, ast.IndexStmt):
         raise UsageError(f"{text[:80]!r} is not one CREATE INDEX", "give one index per entry")
     stmt = parsed[0].stmt
