@@ -1,9 +1,10 @@
 """Change tools: advise_indexes (index advice proven with the planner; `propose` files proposals), what_if_indexes
 (read-only: the caller's hypothetical indexes, each statement's cost before/after), file_proposal and
 list_proposals (read-only: the queue with each proposal's risk flags). advise_indexes and file_proposal only
-*create* pending proposals — never an identical one twice for the same target — and nothing here approves, rejects or applies:
-people do that in `dbsage proposals`. A tool that files proposals sets `proposals_of` on its ToolSpec (MCP then marks
-it not read-only). To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
+*create* pending proposals — never an identical one twice for the same target — and nothing here approves,
+rejects or applies: people do that in `dbsage proposals`. A tool that files proposals sets `proposals_of` on its
+ToolSpec (MCP then marks it not read-only). To add a tool here, write its input model, run and summary, and add one
+ToolSpec line to SPECS.
 """
 
 from __future__ import annotations
