@@ -202,7 +202,7 @@ def test_a_channel_without_a_mapping_and_a_dm_without_one_are_told_so(fake: Fake
                              what="both notices")
     by_channel = {c.args["channel"]: c.block_text() for c in told}
     assert "not connected to a database" in by_channel["C0ELSEWHERE"]
-    assert 'C0ELSEWHERE = "<connection name>"' in by_channel["C0ELSEWHERE"] and "[slack.channels]" in \
+    assert 'C0ELSEWHERE = "&lt;connection name&gt;"' in by_channel["C0ELSEWHERE"] and "[slack.channels]" in \
         by_channel["C0ELSEWHERE"]
     assert "direct_messages" in by_channel["D0DIRECT01"]
     assert not fake.of("chat.update") and slack.bot.threads.get(("C0ELSEWHERE", "400.000001")) is None

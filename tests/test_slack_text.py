@@ -43,6 +43,8 @@ def test_the_question_in_a_slack_message(text: str, question: str, dropped: bool
 def test_markdown_becomes_mrkdwn_and_is_cut_for_block_kit() -> None:
     text = mrkdwn("## Why\n**Seq Scan** on orders, see [docs](https://example.com/x).\n```sql\nSELECT 1;\n```\nok")
     assert text == "*Why*\n*Seq Scan* on orders, see <https://example.com/x|docs>.\n```SELECT 1;```\nok"
+    assert mrkdwn("WHERE a < b & c > <@U1>\n```sql\nSELECT 1 WHERE x <> 2\n```") == \
+        "WHERE a &lt; b &amp; c &gt; &lt;@U1&gt;\n```SELECT 1 WHERE x &lt;&gt; 2```"  # never a link or a mention
     long = "\n\n".join(f"paragraph {n} " + "x" * 500 for n in range(20)) + "\n```" + "SELECT 1;\n" * 400 + "```"
     parts = chunks(long, 2900)
     assert all(len(p) <= 2900 for p in parts) and len(parts) > 4

@@ -18,7 +18,7 @@ from dbsage.agent.proposals.model import VIA_SLACK, Proposal
 from dbsage.agent.proposals.store import ProposalStore
 from dbsage.agent.slack import blocks
 from dbsage.agent.slack.settings import SlackSettings
-from dbsage.agent.slack.text import safe
+from dbsage.agent.slack.text import escape, safe
 from dbsage.tools.errors import DbsageError
 
 log = logging.getLogger("dbsage.slack")
@@ -91,7 +91,7 @@ def on_click(body: dict[str, Any], client: Any, store: ProposalStore, approvers:
     thread_ts = (body.get("message") or {}).get("thread_ts")
 
     def tell(text: str) -> None:  # only the person who clicked sees it
-        client.chat_postEphemeral(channel=channel, user=user.get("id"), text=safe(text), thread_ts=thread_ts)
+        client.chat_postEphemeral(channel=channel, user=user.get("id"), text=escape(safe(text)), thread_ts=thread_ts)
 
     try:
         proposal_id = int(action.get("value", ""))

@@ -1,7 +1,8 @@
 """Block Kit for every message the bot posts: the working message, the answer, an error, a notice, a proposal card.
 
 Each builder returns `(blocks, text)`: `text` is the fallback Slack shows in notifications and to screen readers.
-Every string that came from the database, the model or a person passes through `text.safe()` on its way in.
+Every string that came from the database, the model or a person passes through `_plain()` on its way in: secrets
+masked (`text.safe`), and &, < and > escaped so Slack never reads them as a link or a mention.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from typing import Any
 from dbsage.agent.answer import Answer
 from dbsage.agent.proposals.model import Proposal
 from dbsage.agent.session import headline
-from dbsage.agent.slack.text import chunks, citations, mrkdwn, safe
+from dbsage.agent.slack.text import chunks, citations, escape, mrkdwn, safe
 
 Blocks = list[dict[str, Any]]
 APPROVE = "dbsage_approve"
 REJECT = "dbsage_reject"
 MAX_ANSWER_SECTIONS = 3  # past this, the blocks show the start and the whole answer goes up as a file snippet
 CODE_LIMIT = 2500
+
+
+def _plain(text: str) -> str:
+    return escape(safe(text))
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -37,7 +42,7 @@ def _clip(text: str, limit: int) -> str:
 
 def working(steps: Sequence[str], connection: str) -> tuple[Blocks, str]:
     """The message that stands for a running turn: what ran so far, one line a tool."""
-    lines = [f"• {safe(step)}" for step in steps[-8:]]
+    lines = [f"• {_plain(step)}" for step in steps[-8:]]
     blocks: Blocks = [_section(f":hourglass_flowing_sand: working… (database: `{connection}`)")]
     if lines:
         blocks.append(context("\n".join(lines)))
@@ -48,13 +53,13 @@ def finished(steps: Sequence[str], connection: str, outcome: str = "done") -> tu
     """The working message once the turn is over: the tools it ran stay visible as the turn's trail."""
     blocks: Blocks = [_section(f":white_check_mark: {outcome} (database: `{connection}`)")]
     if steps:
-        blocks.append(context("\n".join(f"• {safe(step)}" for step in steps[-8:])))
+        blocks.append(context("\n".join(f"• {_plain(step)}" for step in steps[-8:])))
     return blocks, outcome
 
 
 def answer(result: Answer, connection: str) -> tuple[Blocks, str, bool]:
     """The answer's blocks, its fallback text, and whether it is too long for blocks (post it as a file too)."""
-    body = mrkdwn(safe(result.answer))
+    body = mrkdwn(safe(result.answer))  # escapes, keeping code and links
     sections = chunks(body)
     long = len(sections) > MAX_ANSWER_SECTIONS
     blocks: Blocks = [_section(part) for part in sections[:MAX_ANSWER_SECTIONS]]
@@ -65,16 +70,16 @@ def answer(result: Answer, connection: str) -> tuple[Blocks, str, bool]:
         sql = outcome.arguments.get("sql")
         if isinstance(sql, str) and sql.strip() and sql.strip() not in body and sql not in shown:
             shown.add(sql)
-            blocks.append(_section(f"*SQL* ({outcome.tool}):\n```{_clip(safe(sql.strip()), CODE_LIMIT)}```"))
+            blocks.append(_section(f"*SQL* ({outcome.tool}):\n```{_clip(_plain(sql.strip()), CODE_LIMIT)}```"))
     blocks.append(context(*_evidence(result, connection)))
-    return blocks[:50], _clip(safe(result.answer), 300), long
+    return blocks[:50], _clip(_plain(result.answer), 300), long
 
 
 def _evidence(result: Answer, connection: str) -> list[str]:
     lines = []
     for outcome in result.tool_calls[:7]:
         handle = f"`{outcome.handle}` " if outcome.handle else ""
-        lines.append(f"{handle}*{outcome.tool}*: {safe(headline(outcome))[:300]}")
+        lines.append(f"{handle}*{outcome.tool}*: {_plain(headline(outcome))[:300]}")
     cited = citations(result.answer, *(o.summary for o in result.tool_calls))
     if cited:
         lines.append("Sources: " + " ".join(f"[kb:{kb}]" for kb in cited[:12]))
@@ -84,13 +89,18 @@ def _evidence(result: Answer, connection: str) -> list[str]:
     return lines
 
 
+def warnings(messages: Sequence[str]) -> dict[str, Any]:
+    """A context block with the turn's warnings (a result cut to the budget, text that reads like an instruction)."""
+    return context(*(f":warning: {_plain(w)[:300]}" for w in dict.fromkeys(messages)))
+
+
 def error(message: str, hint: str | None) -> tuple[Blocks, str]:
-    text = f":warning: {safe(message)}" + (f"\n→ {safe(hint)}" if hint else "")
-    return [_section(_clip(text, 2900))], _clip(safe(message), 300)
+    text = f":warning: {_plain(message)}" + (f"\n→ {_plain(hint)}" if hint else "")
+    return [_section(_clip(text, 2900))], _clip(_plain(message), 300)
 
 
 def notice(message: str) -> tuple[Blocks, str]:
-    return [_section(_clip(safe(message), 2900))], _clip(safe(message), 300)
+    return [_section(_clip(_plain(message), 2900))], _clip(_plain(message), 300)
 
 
 # -- proposal cards ------------------------------------------------------------------------------------------------
@@ -123,19 +133,19 @@ def lint_line(p: Proposal) -> str:
 def proposal_card(p: Proposal, decision: tuple[str, str, datetime] | None = None) -> tuple[Blocks, str]:
     """The card of a proposal: the change, its lint verdict, the estimated benefit; Approve / Reject while it is
     pending, and once decided, who decided and when (`decision`: action, who, at) instead of the buttons."""
-    facts = [f"*Status:*\n{p.status}", f"*Engine / target:*\n{p.engine} · {safe(p.target)[:120]}",
-             f"*Estimated benefit:*\n{safe(p.estimated_benefit or 'not estimated')[:200]}",
-             f"*Lint verdict:*\n{safe(lint_line(p))[:300]}"]
+    facts = [f"*Status:*\n{p.status}", f"*Engine / target:*\n{p.engine} · {_plain(p.target)[:120]}",
+             f"*Estimated benefit:*\n{_plain(p.estimated_benefit or 'not estimated')[:200]}",
+             f"*Lint verdict:*\n{_plain(lint_line(p))[:300]}"]
     blocks: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"Proposal #{p.id}: {p.title}", 148)}},
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"Proposal #{p.id}: {safe(p.title)}", 148)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": fact} for fact in facts]},
-        _section(f"*Change (up):*\n```{_clip(safe(p.up_sql.strip()), CODE_LIMIT)}```"),
+        _section(f"*Change (up):*\n```{_clip(_plain(p.up_sql.strip()), CODE_LIMIT)}```"),
     ]
     if p.review is not None and p.review.destructive:
         blocks.insert(1, _section(":rotating_light: *Destructive: this change loses data.* Read the SQL before you "
                                   "decide."))
     if p.rationale:
-        blocks.append(context(_clip(safe(p.rationale), 1900)))
+        blocks.append(context(_clip(_plain(p.rationale), 1900)))
     if decision is not None:
         action, who, at = decision
         mark = ":white_check_mark:" if action == "approved" else ":no_entry_sign:"
@@ -150,4 +160,4 @@ def proposal_card(p: Proposal, decision: tuple[str, str, datetime] | None = None
         ]})
     blocks.append(context(f"Only the approvers in dbsage.toml can decide. Applying is never done from Slack: a "
                            f"person runs `dbsage proposals apply {p.id} --write-db …` after approval."))
-    return blocks, f"Proposal #{p.id} ({p.status}): {safe(p.title)}"
+    return blocks, f"Proposal #{p.id} ({p.status}): {_plain(p.title)}"

@@ -54,20 +54,26 @@ def citations(*texts: str) -> list[str]:
     return list(seen)
 
 
+def escape(text: str) -> str:
+    """The three characters Slack's mrkdwn reserves (`<` starts a link or a mention), escaped as Slack asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def mrkdwn(markdown: str) -> str:
     """Markdown as Slack writes it: **bold** → *bold*, headings → bold lines, [text](url) → <url|text>; code fences
-    keep their content (Slack shows no language tag)."""
+    keep their content (Slack shows no language tag); &, < and > escaped everywhere (`WHERE a < b` stays text)."""
     pieces = []
     last = 0
     for match in _FENCE.finditer(markdown):
         pieces.append(_inline(markdown[last:match.start()]))
-        pieces.append(f"```{match[1].strip(chr(10))}```")
+        pieces.append(f"```{escape(match[1].strip(chr(10)))}```")
         last = match.end()
     pieces.append(_inline(markdown[last:]))
     return "".join(pieces).strip()
 
 
 def _inline(text: str) -> str:
+    text = escape(text)
     text = re.sub(r"(?m)^#{1,6}\s+(.+?)\s*#*$", r"*\1*", text)
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
     text = re.sub(r"__(.+?)__", r"*\1*", text)

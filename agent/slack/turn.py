@@ -112,7 +112,7 @@ class ThreadTurn:
             return outcome
         answer_blocks, text, long = blocks.answer(event.answer, self.connection)
         if warnings:
-            answer_blocks.insert(-1, blocks.context(*(f":warning: {safe(w)[:300]}" for w in dict.fromkeys(warnings))))
+            answer_blocks.insert(-1, blocks.warnings(warnings))
         self.post(answer_blocks, text)
         if long:
             self._upload(event.answer.answer)
