@@ -19,6 +19,7 @@ from dbsage.tools.checks import (
     postgres_configuration,
     postgres_index,
     postgres_maintenance,
+    postgres_partitions,
     postgres_performance,
     postgres_reliability,
     postgres_schema,
@@ -40,7 +41,8 @@ from dbsage.tools.checks.postgres_scorecard import scorecard
 __all__ = ["FAMILIES", "CheckReport", "Facts", "Family", "Finding", "ScoreItem", "Severity", "Thresholds",
            "bounded", "evaluate"]
 
-RULES = [*postgres_schema.RULES, *postgres_index.RULES, *postgres_maintenance.RULES, *postgres_activity.RULES,
+RULES = [*postgres_schema.RULES, *postgres_partitions.RULES,
+         *postgres_index.RULES, *postgres_maintenance.RULES, *postgres_activity.RULES,
          *postgres_performance.RULES, *postgres_configuration.RULES, *postgres_reliability.RULES,
          *postgres_security.RULES]
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from dbsage.tools.engines.postgres.adapter import PostgresEngine
 
 FACTS = ("environment", "settings", "tables", "indexes", "foreign_keys", "columns", "sequences", "activity",
-         "database", "archiver", "slots", "replication", "roles", "role_passwords", "schema_privileges", "hba")
+         "database", "archiver", "slots", "replication", "roles", "role_passwords", "schema_privileges", "hba",
+         "partitions")
 _LOOPBACK = ("127.", "::1")
 
 
