@@ -285,18 +285,9 @@ def test_mariadb_up_then_down_restores_the_schema(case: str, make_mysql_db: Call
     assert mysql_snapshot(dsn) == before, f"{case}: down did not restore the schema"
 
 
-# Where dbsage's MySQL lint disagrees with the real server: these drafts run on MariaDB 10.11 (test above), yet the
-# linter reads the type of MODIFY COLUMN as empty (reported to its owner).
-LINTER_DISAGREES = {
-    "set-not-null": "the linter reads MODIFY … NOT NULL as a type change; MariaDB does it in place",
-    "rename-column": "the linter reads MODIFY … NOT NULL as a type change; MariaDB does it in place",
-    "change-type": "the linter reads MODIFY … varchar(40) with an empty type; MariaDB does it in place",
-}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(reason=LINTER_DISAGREES[c], strict=False)) if c in LINTER_DISAGREES
-    else c for c in MYSQL_CASES if c != "add-check"])
+# The drafts run on MariaDB 10.11 (test above); the linter agrees, judging each MODIFY against the column types the
+# draft was made against (and the columns its up added).
+@pytest.mark.parametrize("case", [c for c in MYSQL_CASES if c != "add-check"])
 def test_mariadb_drafts_lint_clean(case: str, make_mysql_db: Callable[..., str]) -> None:
     """add-check is left out on purpose: MySQL/MariaDB can only add a CHECK with a table copy, and the draft says so
     (the linter is right to flag it)."""

@@ -28,8 +28,9 @@ def plan(proposal_id: int, up: list[Step], by: str, write_target: Target, settin
     """The record before anything runs: every step `not run`, numbered, with its transaction group."""
     steps: list[ApplyStep] = []
     for number, group in enumerate(transaction_groups(up), 1):
-        steps += [ApplyStep(index=len(steps) + 1, group=number, sql=step.sql, transactional=step.transactional)
-                  for step in group]
+        for step in group:
+            steps.append(ApplyStep(index=len(steps) + 1, group=number, sql=step.sql,
+                                   transactional=step.transactional))
     return ApplyRecord(proposal_id=proposal_id, by=by, write_target=write_target.display,
                        started_at=datetime.now(UTC), settings=settings, steps=steps)
 

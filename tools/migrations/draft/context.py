@@ -62,7 +62,8 @@ class DraftContext:
                          "to copy their real types, defaults and indexes.")
         return MigrationDraft(intent=request.intent, engine=self.engine, server=self.server,
                               name=slug(" ".join([request.intent, *touched])), title=title, table=request.table,
-                              up=up, down=down, app_steps=app_steps or [], notes=notes, checked_live=self.live)
+                              up=up, down=down, app_steps=app_steps or [], notes=notes, checked_live=self.live,
+                              live_columns={c.name.lower(): c.type for c in self.table.columns} if self.table else {})
 
     def claim(self, name: str, what: str) -> None:
         """Refuse a name an index or constraint of this schema already has: the up step would fail on it, and the

@@ -124,6 +124,8 @@ class MigrationDraft(BaseModel):
                                  description="what the application must do after expand and before contract")
     notes: list[str] = Field(default_factory=list, description="what the draft cannot do for you, and why")
     checked_live: bool = Field(default=False, description="the table and columns were checked on a live database")
+    live_columns: dict[str, str] = Field(default_factory=dict, description="the table's columns (lower-case name → "
+                                         "type) as the live database had them, for the draft's own lint verdict")
 
     @property
     def two_phase(self) -> bool:

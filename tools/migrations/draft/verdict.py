@@ -3,6 +3,7 @@ with the proposal so a reviewer sees what the linter said when it was filed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dbsage.tools.migrations.draft.model import MigrationDraft, Step, sql_script
@@ -19,12 +20,32 @@ def lint_verdict(draft: MigrationDraft) -> dict[str, Any]:
         script = sql_script([s for s in steps if not _procedure(s, draft)], draft.engine)
         if not script.strip():
             continue
-        report = lint_sql(script, draft.engine, server_version=lint_version(draft),
+        report = lint_sql(script, draft.engine, server_version=lint_version(draft), context=_context(draft, which),
                           filename=f"{draft.name}.{which}.sql")
         findings += [{"script": which, "rule": f.rule, "severity": f.severity, "line": f.line, "reason": f.reason,
                       "safe_rewrite": f.safe_rewrite} for f in report.findings]
     clean = not any(f["severity"] in ("warning", "error") for f in findings)
     return {"clean": clean, "server": draft.server.label, "findings": findings}
+
+
+def _context(draft: MigrationDraft, which: str) -> Any:
+    """The column types the draft was made against (with --db), so the linter judges a MODIFY that keeps the type
+    as the in-place change it is, not as a type change; None for an offline draft. The down script runs after the
+    up: the columns the up added are there too."""
+    if not draft.live_columns:
+        return None
+    from dbsage.tools.migrations.model import LiveContext, TableFacts
+
+    columns = dict(draft.live_columns)
+    if which == "down":
+        for step in draft.up:
+            columns.update({name.lower(): kind.lower() for name, kind in _ADDED_COLUMN.findall(step.sql)})
+    return LiveContext(mariadb=draft.server.flavor == "mariadb",
+                       tables={draft.table.lower(): TableFacts(columns=columns)})
+
+
+# The drafts' own ADD COLUMN text (MySQL quoting): `name` type[(args)]
+_ADDED_COLUMN = re.compile(r"ADD COLUMN `((?:[^`]|``)+)` (\w+(?:\([^)]*\))?)", re.I)
 
 
 def lint_version(draft: MigrationDraft) -> int:

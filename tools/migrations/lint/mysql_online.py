@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dbsage.tools.migrations.lint.mysql_parse import MyStatement, Spec
+from dbsage.tools.migrations.lint.mysql_parse import MyStatement, Spec, type_text
 from dbsage.tools.migrations.lint.rules import Hit, Parsed, rule
-from dbsage.tools.migrations.lint.state import MigrationState
+from dbsage.tools.migrations.lint.state import MigrationState, bare
 
 ALGOS = ["INSTANT", "INPLACE", "COPY"]
 LOCKS = ["NONE", "SHARED", "EXCLUSIVE"]
@@ -105,24 +105,16 @@ def _modify(spec: Spec, view: MyStatement, state: MigrationState) -> Op:
     if any(x in w for x in ("CHARACTER", "CHARSET", "COLLATE")):
         return Op("change a column's character set/collation", "COPY", "SHARED", True, charset=True)
     column = w[i].strip("\x00").lower() if i < len(w) else ""
-    new_type = _type_text(w[i + (2 if spec.starts("CHANGE") else 1):])
+    new_type = type_text(w[i + (2 if spec.starts("CHANGE") else 1):])
     facts = state.facts(view.table)
     old = facts.columns.get(column) if facts else None
+    if old is None and view.table:  # a column this migration added: its type is known from that ADD
+        old = state.added_columns.get((bare(view.table), column))
     if old is not None and old.lower().replace(" ", "") == new_type.replace(" ", ""):
         return Op("change nullability/default", rebuild="NOT" in w)
     if old is not None and _varchar_widening(old.lower(), new_type):
         return Op("widen varchar")
     return Op(f"change column type{' from ' + old if old else ''} to {new_type}", "COPY", "SHARED", True)
-
-
-def _type_text(words: list[str]) -> str:
-    if not words:
-        return ""
-    text = words[0].lower()
-    if len(words) > 1 and words[1] == "(":
-        end = words.index(")") if ")" in words else len(words)
-        text += "(" + "".join(words[2:end]).lower() + ")"
-    return text
 
 
 def _varchar_widening(old: str, new: str) -> bool:

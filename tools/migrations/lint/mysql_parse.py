@@ -202,6 +202,22 @@ def _lock(view: MyStatement) -> str:
     return "NONE"
 
 
+def type_text(words: list[str]) -> str:
+    """A column type from its words, lower case: `varchar(40)`, `bigint`."""
+    if not words:
+        return ""
+    text = words[0].lower()
+    if len(words) > 1 and words[1] == "(":
+        end = words.index(")") if ")" in words else len(words)
+        text += "(" + "".join(words[2:end]).lower() + ")"
+    return text
+
+
+# ADD … that adds something other than a column
+_NOT_A_COLUMN = frozenset(("INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "PRIMARY", "CONSTRAINT", "FOREIGN",
+                           "CHECK", "PARTITION", "IF"))
+
+
 def advance(parsed: Parsed, state: MigrationState) -> None:
     view: Any = parsed.node
     words = view.words
@@ -217,5 +233,11 @@ def advance(parsed: Parsed, state: MigrationState) -> None:
             state.foreign_key_checks = not any(w in ("0", "OFF", "FALSE") for w in words)
         if "LOCK_WAIT_TIMEOUT" in joined:
             state.lock_timeout = True
+    elif words[:2] == ["ALTER", "TABLE"] and view.table:
+        for spec in view.specs:
+            w = spec.words
+            i = 2 if len(w) > 2 and w[1] == "COLUMN" else 1
+            if spec.starts("ADD") and i < len(w) and w[i] not in _NOT_A_COLUMN:
+                state.added_columns[(bare(view.table), w[i].strip("\x00").lower())] = type_text(w[i + 1:])
     elif words[:2] == ["RENAME", "TABLE"] and state.is_new(view.table) and "TO" in words:
         state.created.add(bare(words[words.index("TO") + 1].strip("\x00")))

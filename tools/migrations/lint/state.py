@@ -50,6 +50,8 @@ class MigrationState:
     not_null_checks: dict[str, tuple[str, str]] = field(default_factory=dict)
     proven_not_null: set[tuple[str, str]] = field(default_factory=set)
     foreign_key_checks: bool = True
+    # (bare table, column) → type, for columns ADDed earlier in this migration (a later MODIFY keeps or changes it)
+    added_columns: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.in_transaction = self.assume_in_transaction

@@ -88,8 +88,9 @@ class RehearsalResult(BaseModel):
         if self.ok:
             return "rehearsed: up, down and up again ran; down restores the schema exactly"
         failed = next((p for p in self.passes if not p.ok), None)
+        then = f"; then {failed.name} failed: {failed.error}" if failed is not None else ""
+        if self.down_restores is False:
+            return f"down does not restore the schema ({len(self.diff)} difference(s)){then}"
         if failed is not None:
             return f"failed in {failed.name}: {failed.error}"
-        if self.down_restores is False:
-            return f"down does not restore the schema ({len(self.diff)} difference(s))"
         return "not rehearsed to the end"
