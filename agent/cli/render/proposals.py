@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from dbsage.agent.cli.output import add_text_row, data_table, stdout
+from dbsage.agent.cli.render.outcomes import print_outcomes
 from dbsage.tools.units import human_bytes
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def print_proposal(p: Proposal, console: Console = stdout) -> None:
     console.print(p.up_sql, markup=False, soft_wrap=True)
     console.print("[bold]down[/bold]", markup=True)
     console.print(p.down_sql, markup=False, soft_wrap=True)
+    print_outcomes(p, console)  # lint verdict, rehearsal, apply record
     for entry in p.audit:
         note = f" — {entry.note}" if entry.note else ""  # a reason someone typed: plain text, never markup
         via = f" (via {entry.via})" if entry.via else ""
