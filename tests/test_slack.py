@@ -27,10 +27,10 @@ from fake_slack import (
 )
 from langchain_core.messages import AIMessage, BaseMessage
 
-from chat_support import SHOP
+from chat_support import SHOP, SLOW_SQL, running_dbsage_statements
 from dbsage.agent.proposals import ProposalStore
 from dbsage.agent.slack.app import Bot, build
-from dbsage.agent.slack.blocks import APPROVE, REJECT
+from dbsage.agent.slack.blocks import APPROVE, REJECT, STOP
 from dbsage.agent.slack.serve import http_server, socket_mode
 from dbsage.agent.slack.settings import load_settings
 from fakes_llm import ScriptedChatModel, tool_call, tool_texts
@@ -82,8 +82,8 @@ class Running:
     def send(self, event: dict[str, Any]) -> tuple[int, str]:
         return signed_post(self.events_url, event_body(event), SECRET)
 
-    def click(self, action: str, proposal_id: int, user: str, name: str, card_ts: str) -> tuple[int, str]:
-        body = click_body(action, str(proposal_id), user=user, name=name, channel=SHOP_CHANNEL, message_ts=card_ts)
+    def click(self, action: str, value: int | str, user: str, name: str, card_ts: str) -> tuple[int, str]:
+        body = click_body(action, str(value), user=user, name=name, channel=SHOP_CHANNEL, message_ts=card_ts)
         return signed_post(self.events_url, body, SECRET, content_type="application/x-www-form-urlencoded")
 
     def answers(self, thread_ts: str) -> list[Any]:
@@ -192,6 +192,30 @@ def test_two_threads_are_answered_at_the_same_time(fake: FakeSlack) -> None:
         second = fake.wait_for(lambda: slack.answers("301.000001"), what="the second thread's answer")
     assert {"answer for first", "answer for second"} == {
         re.search(r"answer for \w+", x[0].block_text())[0] for x in (first, second)}  # type: ignore[index]
+
+
+def test_the_stop_button_cancels_the_question_and_its_query_on_the_server(fake: FakeSlack, shop_dsn: str) -> None:
+    model = scripted([tool_call("run_query", {"sql": SLOW_SQL}), AIMessage(content="never said")])
+    with running(fake, model) as slack:
+        slack.send(mention(SHOP_CHANNEL, ALICE, "count everything three times over", ts="350.000001"))
+        working = fake.wait_for(lambda: fake.of("chat.postMessage", SHOP_CHANNEL), what="the working message")[0]
+        stop = [e for b in working.blocks() if b["type"] == "actions" for e in b["elements"]][0]
+        assert stop["action_id"] == STOP
+        fake.wait_for(lambda: running_dbsage_statements(shop_dsn) >= 1, what="the query running on the server")
+
+        slack.click(STOP, stop["value"], MALLORY, "mallory", working.ts)
+        refused = fake.wait_for(lambda: fake.of("chat.postEphemeral"), what="the refusal")[0]
+        assert refused.args["user"] == MALLORY and "Only the person who asked" in refused.args["text"]
+        assert running_dbsage_statements(shop_dsn) >= 1  # still running
+
+        slack.click(STOP, stop["value"], ALICE, "alice", working.ts)
+        fake.wait_for(lambda: [c for c in fake.of("chat.postMessage", SHOP_CHANNEL) if "cancelled" in
+                               c.block_text()], what="the cancellation notice")
+        fake.wait_for(lambda: running_dbsage_statements(shop_dsn) == 0, timeout_s=10, what="the query gone")
+        final = fake.wait_for(lambda: [c for c in fake.of("chat.update") if c.args["ts"] == working.ts and
+                                       "cancelled" in c.block_text()], what="the working message closed")[-1]
+    assert not [b for b in final.blocks() if b["type"] == "actions"]  # no Stop button on a finished turn
+    assert not slack.answers("350.000001")
 
 
 def test_a_channel_without_a_mapping_and_a_dm_without_one_are_told_so(fake: FakeSlack) -> None:

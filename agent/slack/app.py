@@ -141,6 +141,30 @@ def _listen(bot: Bot) -> None:
         ack()
         on_click(body, client, bot.store, bot.approvers, "rejected")
 
+    @app.action(blocks.STOP)
+    def stop(ack: Callable[[], None], body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        stop_turn(bot, body, client)
+
+
+def stop_turn(bot: Bot, body: dict[str, Any], client: WebClient) -> None:
+    """The Stop button of a working message: the person who asked, or an approver, cancels the running turn (the
+    model call and the statement on the server); anyone else is told they may not."""
+    user = str((body.get("user") or {}).get("id", ""))
+    channel, _, thread_ts = str((body.get("actions") or [{}])[0].get("value", "")).partition(" ")
+    conversation = bot.threads.get((channel, thread_ts))
+    session = conversation.session if conversation else None
+
+    def tell(text: str) -> None:
+        client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+
+    if conversation is None or session is None or not session.busy:
+        tell("Nothing is running in this thread.")
+    elif user != conversation.asker and not bot.approvers.allowed(client, user):
+        tell("Only the person who asked, or an approver, can stop this question.")
+    elif session.cancel():
+        tell("Stopping: the model call and the query on the server are being cancelled.")
+
 
 def answer(bot: Bot, event: dict[str, Any], client: WebClient) -> None:
     """One message to the bot: checks (seen, rate, channel mapping, connection strings), then the turn."""
@@ -173,6 +197,7 @@ def answer(bot: Bot, event: dict[str, Any], client: WebClient) -> None:
         return
     conversation = bot.threads.conversation((channel, thread_ts), connection)
     with conversation.lock:  # a follow-up waits for the thread's running turn; other threads do not
+        conversation.asker = user
         try:
             session = bot.threads.session_for(conversation)
         except DbsageError as error:

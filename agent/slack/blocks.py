@@ -20,6 +20,7 @@ from dbsage.agent.slack.text import chunks, citations, escape, mrkdwn, safe
 Blocks = list[dict[str, Any]]
 APPROVE = "dbsage_approve"
 REJECT = "dbsage_reject"
+STOP = "dbsage_stop"
 MAX_ANSWER_SECTIONS = 3  # past this, the blocks show the start and the whole answer goes up as a file snippet
 CODE_LIMIT = 2500
 
@@ -40,12 +41,16 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "\n…"
 
 
-def working(steps: Sequence[str], connection: str) -> tuple[Blocks, str]:
-    """The message that stands for a running turn: what ran so far, one line a tool."""
+def working(steps: Sequence[str], connection: str, stop: str | None = None) -> tuple[Blocks, str]:
+    """The message that stands for a running turn: what ran so far, one line a tool, and a Stop button (its value
+    `stop` names the thread) that cancels the model call and the statement running on the server."""
     lines = [f"• {_plain(step)}" for step in steps[-8:]]
     blocks: Blocks = [_section(f":hourglass_flowing_sand: working… (database: `{connection}`)")]
     if lines:
         blocks.append(context("\n".join(lines)))
+    if stop:
+        blocks.append({"type": "actions", "block_id": "turn", "elements": [
+            {"type": "button", "action_id": STOP, "value": stop, "text": {"type": "plain_text", "text": "Stop"}}]})
     return blocks, "working…"
 
 

@@ -28,6 +28,7 @@ class Conversation:
     connection: str
     session: Session | None = None
     conversation_id: str | None = None
+    asker: str | None = None  # who asked the question running now (they, or an approver, may stop it)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one turn at a time in a thread
 
 

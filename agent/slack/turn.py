@@ -78,8 +78,13 @@ class ThreadTurn:
                                                 text=text, unfurl_links=False, unfurl_media=False)
         return str(response.get("ts")) if response.get("ts") else None
 
+    @property
+    def stop_value(self) -> str:
+        """What the Stop button carries: the thread it stops."""
+        return f"{self.channel} {self.thread_ts}"
+
     def _post_working(self) -> None:
-        self._working_ts = self.post(*blocks.working([], self.connection))
+        self._working_ts = self.post(*blocks.working([], self.connection, self.stop_value))
         self._updated_at = time.monotonic()
 
     def _update_working(self, final: str | None = None) -> None:
@@ -88,7 +93,7 @@ class ThreadTurn:
         if final is None and time.monotonic() - self._updated_at < UPDATE_EVERY_S:
             return
         built = blocks.finished(self.steps, self.connection, final) if final else \
-            blocks.working(self.steps, self.connection)
+            blocks.working(self.steps, self.connection, self.stop_value)
         try:
             self.client.chat_update(channel=self.channel, ts=self._working_ts, blocks=built[0], text=built[1])
         except Exception as exc:  # a lost progress update must not lose the answer
