@@ -298,7 +298,7 @@ def test_only_an_approver_can_approve_and_the_card_shows_who(fake: FakeSlack) ->
     with running(fake, model) as slack:
         slack.send(mention(SHOP_CHANNEL, ALICE, "index the foreign key", ts="900.000001"))
         card = fake.wait_for(lambda: [c for c in fake.of("chat.postMessage", SHOP_CHANNEL)
-                                      if any(b["type"] == "actions" for b in c.blocks())], what="the card")[0]
+                                      if "Proposal #" in c.block_text()], what="the card")[0]
         proposal_id = store.list()[0].id
         card_ts = card.ts
         buttons = [e["action_id"] for b in card.blocks() if b["type"] == "actions" for e in b["elements"]]
