@@ -262,3 +262,29 @@ def test_exported_proposals_apply(engine_on, tmp_path: Path) -> None:
             for path in downs:
                 _apply(dsn, path.read_text())
     assert partitioned or not any(r.index.table == "payment" for r in report.recommendations)
+
+
+def test_cli_min_stats_days(engine_on, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from dbsage.agent.cli.app import app
+
+    dsn, _engine = engine_on
+    ids = {}
+    for days in (None, "0"):
+        args = ["check", "--db", dsn, "--family", "indexes", "--format", "json"]
+        result = CliRunner().invoke(app, args + (["--min-stats-days", days] if days else []))
+        assert result.exit_code == 0, result.output
+        ids[days] = {f["id"] for f in json.loads(result.stdout)["report"]["findings"]}
+    assert "indexes.unused_too_early" in ids[None] and "indexes.unused" not in ids[None]
+    assert "indexes.unused" in ids["0"] and "indexes.unused_too_early" not in ids["0"]
+    bad = CliRunner().invoke(app, ["check", "--db", dsn, "--min-stats-days", "-1"])
+    assert bad.exit_code == 2 and "--min-stats-days" in bad.output  # a usage error
+    (tmp_path / "w.sql").write_text(";\n".join(WORKLOAD) + ";\n")
+    advice = CliRunner().invoke(app, ["advise", "--db", dsn, "--workload", str(tmp_path / "w.sql"),
+                                      "--min-stats-days", "0", "--format", "json"])
+    assert advice.exit_code == 0, advice.output
+    drops = {d["index_name"] for d in json.loads(advice.stdout)["report"]["drop_candidates"]}
+    assert drops and not drops & {"inventory_store_id_idx", "payment_store_id_idx", "tag_code_key"}

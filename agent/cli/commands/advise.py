@@ -33,6 +33,9 @@ def advise_command(
     weight_by: Annotated[WeightBy, typer.Option(
         "--weight-by", help="statistics workload: weigh statements by calls or by total time")] = WeightBy.calls,
     fmt: FormatOption = Format.table,
+    min_stats_days: Annotated[float, typer.Option(
+        "--min-stats-days", help="days of index usage counters before a 0-scan index is proposed for dropping "
+        "as unused (0 judges at once)")] = 7.0,
     propose: Annotated[bool, typer.Option("--propose", help="file each recommendation as a proposal")] = False,
     scratch: Annotated[str | None, typer.Option(
         "--scratch", help="for engines without hypothetical indexes: a database dbsage may write, to verify "
@@ -46,7 +49,7 @@ def advise_command(
     with reporting(fmt.value):
         target = resolve(db)
         report = run_advice(target, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
-                            quiet=fmt is Format.json, scratch=scratch)
+                            quiet=fmt is Format.json, scratch=scratch, min_stats_days=min_stats_days)
         filing = file_advice(report, by="dbsage advise", engine=target.engine) if propose else None
         filed, existing = (filing.new, filing.existing) if filing else ([], [])
         if fmt is Format.json:
@@ -63,7 +66,8 @@ def advise_command(
 
 
 def run_advice(target: Target, workload: Path | None, budget_mb: float | None, max_indexes: int | None,
-               max_seconds: float, weight_by: str, quiet: bool = False, scratch: str | None = None) -> AdviceReport:
+               max_seconds: float, weight_by: str, quiet: bool = False, scratch: str | None = None,
+               min_stats_days: float = 7.0) -> AdviceReport:
     from dbsage.tools.advisor.advisor import AdviseOptions, advise_database
     from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.errors import UsageError
@@ -71,13 +75,15 @@ def run_advice(target: Target, workload: Path | None, budget_mb: float | None, m
     for name, value in (("--max-seconds", max_seconds), ("--budget-mb", budget_mb), ("--max-indexes", max_indexes)):
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive", f"pass {name} with a number above zero")
+    if min_stats_days < 0:
+        raise UsageError("--min-stats-days cannot be negative", "pass 0 or more days")
     statements = _load_workload(workload) if workload else None
     engine = open_engine(target, needs={"introspect", "what_if"}, command="advise")
     options = AdviseOptions(budget_bytes=int(budget_mb * 1024 * 1024) if budget_mb else None,
                             max_indexes=max_indexes, max_seconds=max_seconds,
                             weight_by="time" if weight_by == "time" else "calls",
                             workload_source=str(workload) if workload else "pg_stat_statements",
-                            scratch=scratch)
+                            scratch=scratch, min_stats_age_days=min_stats_days)
     try:
         with stderr.status("advising…") as status:
 

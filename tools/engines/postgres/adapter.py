@@ -22,6 +22,7 @@ from dbsage.tools.engines.base import EngineBase, SessionLimits
 from dbsage.tools.engines.postgres.relation_extras import add_relation_extras
 from dbsage.tools.engines.postgres.roles import read_only_role_sql
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+from dbsage.tools.engines.postgres.stats_age import stats_age
 from dbsage.tools.engines.postgres.whatif import PostgresWhatIf, what_if_session
 from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
@@ -191,12 +192,9 @@ class PostgresEngine(EngineBase):
                 cur.execute(_sql(part), {"oid": oid})
                 parts[part] = cur.fetchall()
             tables = add_relation_extras(cur, _assemble(**parts), oid)  # partitions, triggers, view queries
-            cur.execute(_sql("stats_since"))
-            stats = cur.fetchone() or {}
-        days = stats.get("days")
+            since, days = stats_age(cur)
         return SchemaSnapshot(engine=self.name, target=self.target.display, database=database,
-                              tables=tables, index_stats_since=stats.get("since"),
-                              index_stats_days=float(days) if days is not None else None)
+                              tables=tables, index_stats_since=since, index_stats_days=days)
 
     def what_if(self) -> AbstractContextManager[PostgresWhatIf]:
         """The advisor's backend: hypothetical indexes and planner costs on one read-only connection."""

@@ -41,6 +41,7 @@ def run_checks(engine: PostgresEngine, thresholds: Thresholds | None = None) -> 
 def read_facts(engine: PostgresEngine) -> tuple[Facts, list[str]]:
     from dbsage.tools.engines.postgres.roles import read_only_role_sql
     from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+    from dbsage.tools.engines.postgres.stats_age import database_created
 
     facts: Facts = {}
     skipped: list[str] = []
@@ -50,6 +51,10 @@ def read_facts(engine: PostgresEngine) -> tuple[Facts, list[str]]:
         cur.execute("SET LOCAL jit = off")
         for name in FACTS:
             _read(conn, cur, name, _sql(f"check_{name}"), facts, skipped)
+        current = next((d for d in facts.get("database", []) if d.get("current")), None)
+        if current is not None:
+            with conn.transaction():  # a savepoint, like every fact
+                current["created"] = database_created(cur)
         env = facts["environment"][0] if facts.get("environment") else {}
         version = int(env.get("version_num") or 0)
         _read(conn, cur, "checkpoints", _sql("check_checkpoints17" if version >= 170000 else "check_checkpoints"),
