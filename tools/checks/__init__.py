@@ -8,6 +8,11 @@ listed in that module's RULES. To add an engine's checkup: `<engine>_rules.py` o
 
 The engine (tools/engines/postgres/checks.py) reads the facts; `evaluate` turns them into findings — each with the
 figures it rests on and a fix that is a draft for a person, never executed — and the scorecard.
+
+Fixes must be statements the server accepts and that make nothing worse when all are applied in order
+(tests/test_advice_applies.py): index drops come from one plan, `postgres_drop_safety.py` (never a constraint's,
+a partitioned or attached index, or a foreign key's last support; "unused" only after enough statistics age), and
+CREATE INDEX fixes from `postgres_ddl.py` → tools/index_ddl.py (partitioned tables: ON ONLY + ATTACH PARTITION).
 """
 
 from __future__ import annotations
