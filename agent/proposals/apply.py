@@ -48,7 +48,7 @@ def prepare(store: ProposalStore, proposal_id: int, write_db: str, db: str | Non
     target = write_target(write_db)
     up, down = proposal_steps(proposal)
     read = read_target_for(write_db, db)
-    fresh = new_findings(proposal.up_sql, proposal.engine, proposal.lint_verdict, read)
+    fresh = new_findings(proposal.up_sql, proposal.engine, _filed_verdict(proposal), read)
     if fresh and not force:
         raise StaleProposal(f"proposal #{proposal_id} is stale: linted against the live database now, it has "
                             f"finding(s) it did not have when it was filed: {'; '.join(fresh)}",
@@ -59,6 +59,17 @@ def prepare(store: ProposalStore, proposal_id: int, write_db: str, db: str | Non
     record.relint = fresh or [f"no new findings ({'live' if read is not None else 'without live facts: no --db'})"]
     return ApplyPlan(proposal=proposal, record=record, write_target=target, down=[s.sql for s in down],
                      live_lint=read is not None)
+
+
+def _filed_verdict(proposal: Proposal) -> str | None:
+    """What the linter said when the proposal was filed: the migration draft's verdict, else the review's findings
+    (every proposal filed since schema 0003 has one)."""
+    if proposal.lint_verdict:
+        return proposal.lint_verdict
+    if proposal.review is None or not proposal.review.linted:
+        return None
+    return json.dumps({"findings": [{"script": "up", "rule": f.rule, "severity": f.severity}
+                                    for f in proposal.review.findings]})
 
 
 def _refuse_status(proposal: Proposal) -> None:
