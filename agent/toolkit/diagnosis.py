@@ -1,4 +1,5 @@
-"""Diagnosis tools: top_statements (the heaviest statements) and checkup (findings with evidence and fixes).
+"""Diagnosis tools: top_statements (the heaviest statements), activity_now (sessions busy now, who blocks whom,
+idle in transaction) and checkup (findings with evidence and fixes).
 To add a tool here, write its input model, run and summary, and add one ToolSpec line to SPECS.
 """
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.toolkit.spec import ToolSpec, engine_for
+from dbsage.tools.activity import ActivityReport
 from dbsage.tools.checks.model import CheckReport, Family
 from dbsage.tools.top import SortKey, TopReport
 
@@ -36,6 +38,41 @@ def _summarize_top(report: TopReport) -> str:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ActivityInput(BaseModel):
+    limit: int = Field(default=30, ge=1, le=200, description="at most this many busy sessions (longest first)")
+
+
+def _activity(ctx: ToolContext, params: ActivityInput) -> ActivityReport:
+    report: ActivityReport = engine_for(ctx, "activity").activity(limit=params.limit)
+    return report
+
+
+def _summarize_activity(report: ActivityReport) -> str:
+    c = report.counts
+    limit = f" of max_connections {c.max_connections}" if c.max_connections else ""
+    lines = [f"activity at {report.taken_at:%H:%M:%S} UTC: {c.sessions} session(s){limit}: {c.active} active, "
+             f"{c.idle_in_transaction} idle in transaction, {c.waiting_on_locks} waiting on locks, {c.idle} idle"]
+    for w in report.lock_waits[:10]:
+        lines.append(f"lock wait: session {w.waiting_pid} waits {_secs(w.waiting_s)} for {w.lock or 'a lock'} held "
+                     f"by session {w.blocking_pid} ({w.blocking_state or '?'}: {_clip(w.blocking_query, 120) or '—'})"
+                     f"; waiting: {_clip(w.waiting_query, 120)}")
+    if report.root_blockers:
+        lines.append(f"root blockers (block others, wait for nobody): {', '.join(map(str, report.root_blockers))}")
+    for s in report.sessions[:15]:
+        if s.blocked_by:
+            continue  # already shown as a lock wait
+        age = f"transaction {_secs(s.xact_age_s)}" if s.xact_age_s is not None else f"running {_secs(s.query_age_s)}"
+        lines.append(f"session {s.pid} {s.state} ({age}; {s.user}@{s.database}): {_clip(s.query, 160) or '—'}")
+    if report.truncated:
+        lines.append("… more sessions in the full result")
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _secs(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.1f} s"
 
 
 class CheckupInput(BaseModel):
@@ -68,5 +105,6 @@ def _summarize_checkup(report: CheckReport) -> str:
 
 SPECS = [
     ToolSpec("top_statements", TopStatementsInput, TopReport, _top, _summarize_top),
+    ToolSpec("activity_now", ActivityInput, ActivityReport, _activity, _summarize_activity),
     ToolSpec("checkup", CheckupInput, CheckReport, _checkup, _summarize_checkup),
 ]

@@ -21,6 +21,7 @@ from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
+    from dbsage.tools.activity import ActivityReport
     from dbsage.tools.advisor.backend import WhatIfBackend
     from dbsage.tools.checks import CheckReport, Thresholds
     from dbsage.tools.explain import ExplainResult
@@ -65,6 +66,10 @@ class Engine(Protocol):
         """A one-connection session that prices hypothetical indexes with the real planner (the advisor's backend)."""
         ...
 
+    def activity(self, limit: int = 50) -> ActivityReport:
+        """Sessions busy now (at most `limit`), who blocks whom on which lock, idle-in-transaction sessions."""
+        ...
+
     def cancel(self) -> None:
         """Stop what this engine's connections are running now (a person cancelled); a no-op where unsupported."""
         ...
@@ -103,6 +108,9 @@ class EngineBase:
 
     def what_if(self) -> AbstractContextManager[WhatIfBackend]:
         raise self._missing("what_if")
+
+    def activity(self, limit: int = 50) -> ActivityReport:
+        raise self._missing("activity")
 
     def cancel(self) -> None:
         """Nothing to stop by default; an adapter whose driver can cancel server-side overrides this."""

@@ -1,4 +1,5 @@
-"""`dbsage top`: the heaviest statements (PostgreSQL: pg_stat_statements), sortable."""
+"""`dbsage top`: the heaviest statements (PostgreSQL: pg_stat_statements), sortable; `--now`: activity at this
+moment (busy sessions, lock waits and who blocks whom, idle in transaction)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,18 @@ def top_command(
     sort: Annotated[TopSort, typer.Option("--sort", help="total time, mean time, calls, or blocks read/written")]
     = TopSort.total,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="how many statements")] = 20,
+    now: Annotated[bool, typer.Option("--now", help="activity now instead: busy sessions, lock waits (who blocks "
+                                      "whom), idle in transaction")] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """The heaviest statements: time, calls, rows, blocks and cache hit ratio."""
+    """The heaviest statements: time, calls, rows, blocks and cache hit ratio (--now: what runs at this moment)."""
     from dbsage.agent.cli.render.top import print_top
     from dbsage.tools.engines.registry import open_engine
     from dbsage.tools.targets import resolve
 
+    if now:
+        _activity_now(db, limit, fmt)
+        return
     with reporting(fmt.value):
         engine = open_engine(resolve(db), needs={"top_statements"}, command="top")
         try:
@@ -40,3 +46,20 @@ def top_command(
             emit_json("top", report=report)
             return
         print_top(report)
+
+
+def _activity_now(db: str | None, limit: int, fmt: Format) -> None:
+    from dbsage.agent.cli.render.activity import print_activity
+    from dbsage.tools.engines.registry import open_engine
+    from dbsage.tools.targets import resolve
+
+    with reporting(fmt.value):
+        engine = open_engine(resolve(db), needs={"activity"}, command="top --now")
+        try:
+            report = engine.activity(limit=limit)
+        finally:
+            engine.close()
+        if fmt is Format.json:
+            emit_json("top --now", report=report)
+            return
+        print_activity(report)

@@ -35,6 +35,7 @@ from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
+    from dbsage.tools.activity import ActivityReport
     from dbsage.tools.advisor.backend import WhatIfBackend
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.advisor.workload import WorkloadStatement
@@ -179,6 +180,12 @@ class MySQLEngine(EngineBase):
         from dbsage.tools.engines.mysql.checks import run_checks
 
         return run_checks(self, thresholds)
+
+    def activity(self, limit: int = 50) -> ActivityReport:
+        """Sessions busy now, row-lock waits (who blocks whom), idle in transaction (mysql/activity.py)."""
+        from dbsage.tools.engines.mysql.activity import activity
+
+        return activity(self, limit)
 
     def what_if(self) -> AbstractContextManager[WhatIfBackend]:
         raise CapabilityMissing("MySQL and MariaDB have no hypothetical indexes",
