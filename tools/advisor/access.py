@@ -36,6 +36,8 @@ class TableAccess:
     group: list[IndexKey] = field(default_factory=list)
     constants: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    prefix_like: list[IndexKey] = field(default_factory=list)  # `col LIKE 'abc%'`: a range on the pattern's prefix
+    literals: list[tuple[str, str]] = field(default_factory=list)  # `col = 'value'`: (column, constant as SQL)
 
     @property
     def table_key(self) -> str:
@@ -125,6 +127,9 @@ def key_of(node: exp.Expr, alias: str) -> IndexKey | None:
 
 
 def _classify(pred: exp.Expr, by_alias: dict[str, TableAccess]) -> None:
+    if isinstance(pred, exp.Like):
+        for alias, access in by_alias.items():
+            _prefix_like(pred, alias, access)
     if isinstance(pred, (exp.EQ | exp.In | exp.Between | exp.Is | exp.Not | exp.Column | exp.Boolean, _RANGE)):
         for alias, access in by_alias.items():
             _classify_for(pred, alias, access, set(by_alias))
@@ -148,6 +153,26 @@ def _classify_for(pred: exp.Expr, alias: str, access: TableAccess, local: set[st
             access.constants.append(constant)
 
 
+def _prefix_like(pred: exp.Like, alias: str, access: TableAccess) -> None:
+    """`col LIKE 'abc%'` (a constant prefix): a B-tree can serve it as a range — with a pattern operator class
+    unless the column's collation is C."""
+    key, pattern = key_of(pred.this, alias), pred.expression
+    if key is None or not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        return
+    text = str(pattern.this)
+    if text[:1] not in ("", "%", "_") and not pred.args.get("escape"):
+        access.add(access.prefix_like, key)
+
+
+def _literal_sql(node: exp.Expr) -> str | None:
+    """A constant as SQL (`'paid'`, `5`, `-1`), or None when `node` is not one."""
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        return f"-{node.this.this}"
+    if isinstance(node, exp.Literal):
+        return node.sql(dialect="postgres")
+    return None
+
+
 def _equality(pred: exp.Expr, alias: str, access: TableAccess, local: set[str]) -> None:
     if isinstance(pred, exp.In):
         key = key_of(pred.this, alias)
@@ -167,6 +192,9 @@ def _equality(pred: exp.Expr, alias: str, access: TableAccess, local: set[str]) 
             continue
         is_join = bool(other_aliases & local)
         access.add(access.joins if is_join else access.equality, key)
+        literal = _literal_sql(other)
+        if literal is not None and key.column and (key.column, literal) not in access.literals:
+            access.literals.append((key.column, literal))
         if isinstance(other, exp.Boolean) and key.column:
             access.constants.append(f"{quote_ident(key.column)}" if other.this else f"NOT {quote_ident(key.column)}")
 

@@ -13,8 +13,15 @@ from dbsage.tools.advisor.candidate import IndexCandidate
 from dbsage.tools.advisor.candidates import generate, leading_keys
 from dbsage.tools.advisor.ddl import partition_aware
 from dbsage.tools.advisor.drops import drop_candidates
+from dbsage.tools.advisor.facts import CandidateContext
 from dbsage.tools.advisor.heuristic import rank
-from dbsage.tools.advisor.report import AdviceReport, Recommendation, SkippedStatement, StatementCost
+from dbsage.tools.advisor.report import (
+    AdviceReport,
+    Recommendation,
+    SkippedStatement,
+    StatementCost,
+    UnusableCandidate,
+)
 from dbsage.tools.advisor.search import IndexSearch, SearchSpace
 from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
 from dbsage.tools.errors import DbsageError, GuardRefusal, UsageError
@@ -72,9 +79,15 @@ def advise(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[Work
     run = _Run(backend, schema, options, progress or (lambda _m: None))
     _admit(run, statements)
     _weigh(run)
-    suggested = generate({q: a.accesses for q, a in run.admitted.items()}, schema)
+    tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
+    context = CandidateContext(facts=backend.table_facts(tables) if tables else {},
+                               hash_indexes=options.budget_bytes is not None)  # hash: smaller, for equality only
+    suggested = generate({q: a.accesses for q, a in run.admitted.items()}, schema, context)
+    suggested, unusable = _buildable(run, suggested)
     run.progress(f"{len(run.admitted)} statements planned, {len(suggested)} candidate indexes")
     report = _verified(run, suggested) if backend.hypothetical else _heuristic(run, suggested)
+    report.unusable_candidates = unusable
+    report.notes += context.notes
     partition_aware(report, schema)  # DDL the server accepts on partitioned tables (tools/index_ddl)
     report.elapsed_s = round(time.monotonic() - run.started, 2)
     report.plans_costed = backend.plans_costed
@@ -128,6 +141,28 @@ def _admit(run: _Run, statements: list[WorkloadStatement]) -> None:
             run.skipped.append(SkippedStatement(statement_id=statement.id, preview=statement.preview(), reason=reason))
             continue
         run.admitted[statement.id] = _Admitted(statement, accesses, base)
+
+
+def _may_be_refused(candidate: IndexCandidate) -> bool:
+    """Plain column keys always build; expressions, predicates, operator classes and other methods are checked."""
+    return bool(candidate.where or candidate.method != "btree" or any(k.expression or k.opclass
+                                                                      for k in candidate.keys))
+
+
+def _buildable(run: _Run, suggested: dict[IndexCandidate, set[str]]
+               ) -> tuple[dict[IndexCandidate, set[str]], list[UnusableCandidate]]:
+    """Leave out the candidates the server would refuse to build (a STABLE function such as date_trunc on
+    timestamptz in a key): one such candidate must not stop the advice on the rest, nor be recommended."""
+    kept: dict[IndexCandidate, set[str]] = {}
+    unusable: list[UnusableCandidate] = []
+    for candidate, statement_ids in suggested.items():
+        reason = run.backend.unindexable(candidate) if _may_be_refused(candidate) else None
+        if reason is None:
+            kept[candidate] = statement_ids
+        else:
+            unusable.append(UnusableCandidate(index_sql=candidate.hypothetical_sql(), reason=reason,
+                                              statement_ids=sorted(statement_ids)))
+    return kept, unusable
 
 
 def _weigh(run: _Run) -> None:
@@ -220,15 +255,34 @@ def _fill_costs(run: _Run, report: AdviceReport, chosen: frozenset[IndexCandidat
     by_id = {s.statement_id: s for s in report.statements}
     for candidate in sorted(chosen, key=lambda c: c.name):
         helps = [by_id[q] for q, plan in after_plans.items() if candidate.name in plan.uses]
+        marginal = _marginal(run, chosen, candidate, by_id)
         report.recommendations.append(Recommendation(
             index=candidate, create_sql=candidate.create_sql(), drop_sql=candidate.drop_sql(),
             size_bytes=sizes.get(candidate), kind=candidate.kind, helps=helps,
             benefit=sum(s.weight * (s.cost_before - s.cost_after) for s in helps),
+            marginal_benefit=marginal,
+            marginal_reduction=marginal / report.cost_before if report.cost_before else 0.0,
         ))
-    report.recommendations.sort(key=lambda r: -r.benefit)
+    report.recommendations.sort(key=lambda r: (-(r.marginal_benefit or 0.0), -r.benefit))
     tables = {a.table_key for item in run.admitted.values() for a in item.accesses}
     report.drop_candidates = drop_candidates(run.schema, list(chosen), used_real, tables,
                                              run.options.min_stats_age_days, report.notes)
+
+
+def _marginal(run: _Run, chosen: frozenset[IndexCandidate], candidate: IndexCandidate,
+              by_id: dict[str, StatementCost]) -> float:
+    """The set's weighted workload cost without `candidate` minus with it: what this one index adds. The set's
+    total gain is shared by its indexes; crediting each with all of it would count the same saving many times."""
+    without = chosen - {candidate}
+    saved = 0.0
+    for q, item in run.admitted.items():
+        tables = {a.table_key for a in item.accesses}
+        if candidate.table_key not in tables:
+            continue
+        visible = frozenset(c for c in without if c.table_key in tables)
+        cost_without = min(run.backend.plan(q, visible).total, item.base.total)
+        saved += run.weights[q] * (cost_without - by_id[q].cost_after)
+    return saved
 
 
 def _heuristic(run: _Run, suggested: dict[IndexCandidate, set[str]]) -> AdviceReport:

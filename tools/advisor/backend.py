@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.facts import TableFacts
 from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
 from dbsage.tools.guard import GuardedStatement
 
@@ -40,6 +41,10 @@ class WhatIfBackend(Protocol):
     def cost(self, statement_id: str, indexes: frozenset[IndexCandidate]) -> float: ...
 
     def index_size(self, candidate: IndexCandidate) -> int: ...
+
+    def table_facts(self, table_keys: set[str]) -> dict[str, TableFacts]:
+        """Row counts, visibility map and column statistics of these tables ("schema.table"), as far as known."""
+        ...
 
     def unindexable(self, candidate: IndexCandidate) -> str | None:
         """Why the server could not build this index (a non-IMMUTABLE function in a key or the predicate, an

@@ -91,7 +91,7 @@ class IndexCandidate(BaseModel):
             words.append(self.method)
         if self.where:
             words.append("partial")
-            if "'" in self.where:  # `status = 'new'` and `status = 'paid'` must not share a name
+            if re.search(r"[='<>]", self.where):  # `status = 'new'` and `status = 'paid'` must not share a name
                 words.append(hashlib.sha1(self.where.encode()).hexdigest()[:6])
         if self.include:
             words.append("incl")

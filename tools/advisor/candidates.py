@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from dbsage.tools.advisor.access import TableAccess
-from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey
+from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey, quote_ident
+from dbsage.tools.advisor.facts import SMALL_FRACTION, CandidateContext, TableFacts, pattern_opclass
 from dbsage.tools.schema import SchemaSnapshot
 
 MAX_KEYS = 4
@@ -60,20 +61,78 @@ def _dedupe(keys: list[IndexKey]) -> list[IndexKey]:
     return out
 
 
-def for_access(access: TableAccess, frequency: Counter[tuple[str, str]]) -> list[IndexCandidate]:
-    """Every candidate this access suggests: plain, covering (index-only scan) and partial variants."""
+def for_access(access: TableAccess, frequency: Counter[tuple[str, str]],
+               context: CandidateContext | None = None) -> list[IndexCandidate]:
+    """Every candidate this access suggests: plain, covering (index-only scan) and partial variants; with a context,
+    also pattern (`LIKE 'abc%'`), partial on a rare constant, and hash candidates."""
+    context = context or CandidateContext()
+    facts = context.facts.get(access.table_key)
+    covering = facts is None or facts.index_only_scans_real
     base = {"schema_name": access.schema_name, "table": access.table}
     predicate = " AND ".join(access.constants) or None
     found: list[IndexCandidate] = []
-    for keys in _keysets(access, frequency):
+    keysets = _keysets(access, frequency)
+    for keys in keysets:
         found.append(IndexCandidate(**base, keys=keys))
         key_columns = {k.sql for k in keys}
         include = tuple(c for c in access.columns if c not in key_columns)
-        if include and len(include) <= MAX_INCLUDE and all(not k.expression for k in keys):
+        if covering and include and len(include) <= MAX_INCLUDE and all(not k.expression for k in keys):
             found.append(IndexCandidate(**base, keys=keys, include=include))
         if predicate and not key_columns & set(_WORD.findall(predicate)):
             found.append(IndexCandidate(**base, keys=keys, where=predicate))
+    found += _pattern_candidates(access, frequency, context.types.get(access.table_key, {}))
+    found += _rare_value_candidates(access, keysets, facts)
+    found += [IndexCandidate(**base, keys=(IndexKey(sql=k.sql),), method="hash")
+              for k in access.equality + access.joins if context.hash_indexes and k.column
+              and (access.table_key, k.sql) in context.pure_equality]
     return found
+
+
+def _pattern_candidates(access: TableAccess, frequency: Counter[tuple[str, str]], types: dict[str, str]
+                        ) -> list[IndexCandidate]:
+    """`col LIKE 'abc%'`: under a non-C collation only a pattern operator class serves it; under C the plain key
+    does (and also serves ORDER BY). Both are offered; the planner tells which one helps."""
+    base = {"schema_name": access.schema_name, "table": access.table}
+    eq = sorted(access.equality, key=lambda k: -frequency[(access.table_key, k.sql)])[:3]
+    found: list[IndexCandidate] = []
+    for key in access.prefix_like:
+        opclass = pattern_opclass(types.get(key.sql)) if key.column else None
+        variants = [key] + ([key.model_copy(update={"opclass": opclass})] if opclass else [])
+        for variant in variants:
+            found.append(IndexCandidate(**base, keys=(variant,)))
+            rest = [e for e in eq if e.sql != key.sql]
+            if rest:
+                found.append(IndexCandidate(**base, keys=tuple([*rest, variant][:MAX_KEYS])))
+    return found
+
+
+def _rare_value_candidates(access: TableAccess, keysets: list[tuple[IndexKey, ...]], facts: TableFacts | None
+                           ) -> list[IndexCandidate]:
+    """`status = 'failed'` selecting a small share of the rows (pg_stats): a partial index holding only those rows,
+    keyed on what else the statement filters or sorts on, is a fraction of the full index's size."""
+    if facts is None:
+        return []
+    base = {"schema_name": access.schema_name, "table": access.table}
+    found: list[IndexCandidate] = []
+    for column, literal in access.literals:
+        fraction = facts.rare_value_fraction(column, literal)
+        if fraction is None or fraction > SMALL_FRACTION:
+            continue
+        predicate = f"{quote_ident(column)} = {literal}"
+        rest = [keys for keys in keysets if all(k.sql != column for k in keys)][:4] or [(IndexKey(sql=column),)]
+        found += [IndexCandidate(**base, keys=keys, where=predicate) for keys in rest]
+    return found
+
+
+def _pure_equality(accesses: Iterable[TableAccess]) -> set[tuple[str, str]]:
+    """Columns the workload only compares by equality (never a range, sort, grouping or LIKE): a hash index fits."""
+    equal: set[tuple[str, str]] = set()
+    other: set[tuple[str, str]] = set()
+    for access in accesses:
+        equal |= {(access.table_key, k.sql) for k in access.equality + access.joins if k.column}
+        other |= {(access.table_key, k.sql) for k in access.ranges + access.order + access.group
+                  + access.prefix_like}
+    return equal - other
 
 
 _CAST = re.compile(r"::[a-z_ ]+(\[\])?(\([0-9, ]*\))?")
@@ -125,16 +184,34 @@ def already_served(candidate: IndexCandidate, schema: SchemaSnapshot) -> bool:
     return serving_index(candidate, schema) is not None
 
 
-def generate(accesses: dict[str, list[TableAccess]], schema: SchemaSnapshot) -> dict[IndexCandidate, set[str]]:
+def generate(accesses: dict[str, list[TableAccess]], schema: SchemaSnapshot,
+             context: CandidateContext | None = None) -> dict[IndexCandidate, set[str]]:
     """Candidates for the whole workload, each with the ids of the statements that suggested it."""
-    frequency = key_frequency(a for group in accesses.values() for a in group)
+    every = [a for group in accesses.values() for a in group]
+    frequency = key_frequency(every)
+    context = context or CandidateContext()
+    if not context.types:
+        context.types = {t.qualified_name: {c.name: c.type for c in t.columns} for t in schema.tables}
+    context.pure_equality = _pure_equality(every) if context.hash_indexes else set()
     suggested: dict[IndexCandidate, set[str]] = {}
     for statement_id, group in accesses.items():
         for access in group:
-            for candidate in for_access(access, frequency):
+            for candidate in for_access(access, frequency, context):
                 if not already_served(candidate, schema):
                     suggested.setdefault(candidate, set()).add(statement_id)
+    _note_unsettled(every, context)
     return suggested
+
+
+def _note_unsettled(accesses: list[TableAccess], context: CandidateContext) -> None:
+    for table_key in sorted({a.table_key for a in accesses}):
+        facts = context.facts.get(table_key)
+        if facts is not None and not facts.index_only_scans_real:
+            note = (f"no covering (INCLUDE) index proposed on {table_key}: its visibility map is not set "
+                    f"({facts.all_visible:,} of {facts.pages:,} pages all-visible), so an index-only scan would still "
+                    f"read the table; VACUUM it (then CHECKPOINT) and advise again")
+            if note not in context.notes:
+                context.notes.append(note)
 
 
 def leading_keys(accesses: Iterable[TableAccess]) -> dict[str, set[str]]:
@@ -142,6 +219,6 @@ def leading_keys(accesses: Iterable[TableAccess]) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
     for access in accesses:
         bucket = keys.setdefault(access.table_key, set())
-        for key in access.equality + access.joins + access.ranges + access.order + access.group:
+        for key in access.equality + access.joins + access.ranges + access.order + access.group + access.prefix_like:
             bucket.add(key.sql)
     return keys

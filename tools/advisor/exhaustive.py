@@ -13,6 +13,7 @@ from dbsage.tools.advisor.access import analyze
 from dbsage.tools.advisor.backend import WhatIfBackend
 from dbsage.tools.advisor.candidate import IndexCandidate
 from dbsage.tools.advisor.candidates import generate, leading_keys
+from dbsage.tools.advisor.facts import CandidateContext
 from dbsage.tools.advisor.search import CostOracle, SearchSpace
 from dbsage.tools.advisor.workload import WorkloadStatement
 from dbsage.tools.errors import UsageError
@@ -77,15 +78,17 @@ def small_pool(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[
         backend.register(statement.id, guarded, statement.parameter_count)
         accesses[statement.id] = analyze(guarded.sql, mapping)
         weights[statement.id] = statement.weight
-    suggested = {c: qs for c, qs in generate(accesses, schema).items() if backend.unindexable(c) is None}
-    empty: frozenset[IndexCandidate] = frozenset()
-    solo = {c: sum(weights[q] * (backend.cost(q, empty) - backend.cost(q, frozenset({c}))) for q in qs)
-            for c, qs in suggested.items()}
-    pool = sorted((c for c in solo if solo[c] > 0), key=lambda c: (-solo[c], c.name))[:size]
+    tables = {a.table_key for group in accesses.values() for a in group}
+    context = CandidateContext(facts=backend.table_facts(tables), hash_indexes=True)
+    suggested = {c: qs for c, qs in generate(accesses, schema, context).items() if backend.unindexable(c) is None}
     # as the advisor does: an index matters to every statement that filters, joins, sorts or groups on its first key
     leads = {q: leading_keys(group) for q, group in accesses.items()}
     relevant = {c: frozenset(q for q, keys in leads.items() if c.keys[0].sql in keys.get(c.table_key, set()))
-                for c in pool}
-    space = SearchSpace(weights=weights, relevant=relevant,
+                for c in suggested}
+    empty: frozenset[IndexCandidate] = frozenset()
+    solo = {c: sum(weights[q] * (backend.cost(q, empty) - backend.cost(q, frozenset({c}))) for q in qs)
+            for c, qs in relevant.items()}
+    pool = sorted((c for c in solo if solo[c] > 0), key=lambda c: (-solo[c], c.name))[:size]
+    space = SearchSpace(weights=weights, relevant={c: relevant[c] for c in pool},
                         sizes={c: backend.index_size(c) for c in pool})
     return space, {c: solo[c] for c in pool}

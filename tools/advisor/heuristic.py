@@ -29,9 +29,11 @@ def _leads(chosen: IndexCandidate, candidate: IndexCandidate) -> bool:
 
 def rank(suggested: dict[IndexCandidate, set[str]], weights: dict[str, float], schema: SchemaSnapshot,
          budget_bytes: int | None, max_indexes: int | None) -> list[tuple[IndexCandidate, int | None, set[str]]]:
-    """Plain (non-covering, non-partial) candidates, most-suggested first, composites before their prefixes."""
-    plain = [c for c in suggested if not c.include and not c.where]
-    plain.sort(key=lambda c: (-sum(weights.get(q, 0.0) for q in suggested[c]), -len(c.keys), c.name))
+    """Plain (non-covering, non-partial, B-tree) candidates, most-suggested first, composites before their prefixes,
+    a pattern operator class before the plain key (it serves `LIKE 'abc%'` under any collation)."""
+    plain = [c for c in suggested if not c.include and not c.where and c.method == "btree"]
+    plain.sort(key=lambda c: (-sum(weights.get(q, 0.0) for q in suggested[c]), -len(c.keys),
+                              not any(k.opclass for k in c.keys), c.name))
     picked: list[tuple[IndexCandidate, int | None, set[str]]] = []
     used = 0
     for candidate in plain:

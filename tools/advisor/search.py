@@ -18,6 +18,9 @@ from typing import Protocol
 from dbsage.tools.advisor.candidate import IndexCandidate
 
 Progress = Callable[[str], None]
+MAKE_ROOM_TRIES = 12  # candidates that do not fit, tried in turn (most useful alone first)
+MAKE_ROOM_STARTS = 4  # chosen indexes each such try may start evicting from
+SEEDS = 8  # under a budget, greedy also grows a set from each pair of the this many most useful candidates
 
 
 class CostOracle(Protocol):
@@ -36,6 +39,13 @@ def leads_with(index: IndexCandidate, other: IndexCandidate) -> bool:
     if [(k.sql, k.opclass) for k in index.keys[: len(other.keys)]] != [(k.sql, k.opclass) for k in other.keys]:
         return False
     return len(index.keys) > len(other.keys) or set(other.include) <= set(index.include)
+
+
+def covers(index: IndexCandidate, other: IndexCandidate) -> bool:
+    """True when every column `other` holds (keys and INCLUDE) is in `index` too: whatever index-only scan `other`
+    allows, `index` allows."""
+    held = {k.sql for k in index.keys} | set(index.include)
+    return {k.sql for k in other.keys} | set(other.include) <= held
 
 
 @dataclass
@@ -164,38 +174,67 @@ class IndexSearch:
 
     def make_room(self, chosen: frozenset[IndexCandidate], solo: dict[IndexCandidate, float]
                   ) -> frozenset[IndexCandidate]:
-        """Try each promising candidate that does not fit: evict the chosen indexes that lose least per byte until
-        it fits, refill greedily, and keep the result when the workload gets cheaper (a k-for-1 swap)."""
+        """Try each promising candidate that does not fit: evict one of the chosen indexes that lose least per byte,
+        then more in that order until it fits, refill greedily (by savings and by savings per byte), and keep the
+        result when the workload gets cheaper (a k-for-1 exchange). Starting the eviction from different indexes
+        finds exchanges a single order misses (two indexes on different tables trading places)."""
         best, best_total = chosen, self.total(chosen)
         outside = sorted((c for c in solo if c not in chosen and not self.fits(chosen | {c})), key=lambda c: -solo[c])
-        for candidate in outside[:6]:
-            if self.out_of_time():
-                break
-            trial = chosen
-            loss = {c: -self.delta(chosen, chosen - {c}) / max(self.space.sizes[c], 1) for c in chosen}
-            for victim in sorted(chosen, key=lambda c: loss[c]):
-                if self.fits(trial | {candidate}):
-                    break
-                trial = trial - {victim}
-            if not self.fits(trial | {candidate}):
-                continue
-            trial = self.greedy(trial | {candidate}, by_ratio=True)
-            total = self.total(trial)
-            if total < best_total - self.threshold(best):
-                best, best_total = trial, total
-                self.progress(f"made room for {candidate.name}")
+        loss = {c: -self.delta(chosen, chosen - {c}) / max(self.space.sizes[c], 1) for c in chosen}
+        order = sorted(chosen, key=lambda c: loss[c])
+        for candidate in outside[:MAKE_ROOM_TRIES]:
+            for first in order[:MAKE_ROOM_STARTS]:
+                if self.out_of_time():
+                    return best
+                trial = chosen - {first}
+                for victim in order:
+                    if self.fits(trial | {candidate}):
+                        break
+                    trial = trial - {victim}
+                if not self.fits(trial | {candidate}):
+                    continue
+                for by_ratio in (True, False):
+                    refilled = self.greedy(trial | {candidate}, by_ratio=by_ratio)
+                    total = self.total(refilled)
+                    if total < best_total - self.threshold(best):
+                        best, best_total = refilled, total
+                        self.progress(f"made room for {candidate.name}")
         return best
 
     def without_prefixes(self, chosen: frozenset[IndexCandidate]) -> frozenset[IndexCandidate]:
-        """A chosen index whose key another chosen index leads with (same predicate) is left out: the longer one
-        serves its statements, and a DBA should not be told to build both. Its small extra gain (a smaller index to
-        scan) is not worth a second index to write and keep."""
+        """A chosen index whose key another chosen index leads with (same predicate), and whose columns that one
+        holds too, is left out: the longer one serves its statements, and a DBA should not be told to build both.
+        Its small extra gain (a smaller index to scan) is not worth a second index to write and keep. A shorter
+        covering index (`(a) INCLUDE (c)` beside `(a, b)`) stays: it allows index-only scans the other does not."""
         kept = chosen
         for short in sorted(chosen, key=lambda c: len(c.keys)):
-            if any(other is not short and other in kept and leads_with(other, short) for other in chosen):
+            if any(other is not short and other in kept and leads_with(other, short) and covers(other, short)
+                   for other in chosen):
                 kept = kept - {short}
                 self.progress(f"dropped {short.name}: another chosen index leads with its key")
         return kept
+
+    def seeded(self, chosen: frozenset[IndexCandidate], solo: dict[IndexCandidate, float]
+               ) -> frozenset[IndexCandidate]:
+        """Under a budget, greedy from every pair of the most useful candidates (partial enumeration, as for the
+        knapsack problem): a set whose big index leaves room only for small ones is one greedy from nothing misses,
+        since it takes the cheapest-per-byte or the biggest saving first and then has no room."""
+        best, best_total = chosen, self.total(chosen)
+        seeds = sorted(solo, key=lambda c: (-solo[c], c.name))[:SEEDS]
+        for pair in itertools.combinations(seeds, 2):
+            start = frozenset(pair)
+            if self.out_of_time():
+                break
+            if not self.fits(start) or any(leads_with(a, b) or leads_with(b, a) for a, b in [pair]):
+                continue
+            for by_ratio in (True, False):
+                trial = self.greedy(start, by_ratio=by_ratio)
+                total = self.total(trial)
+                if total < best_total - self.threshold(best):
+                    best, best_total = trial, total
+        if best != chosen:
+            self.progress("a set grown from two seeds costs less")
+        return best
 
     def run(self, solo: dict[IndexCandidate, float]) -> SearchResult:
         empty: frozenset[IndexCandidate] = frozenset()
@@ -207,6 +246,7 @@ class IndexSearch:
             if self.total(by_ratio) < self.total(chosen):
                 chosen = by_ratio
                 notes.append("the budget binds: chose by savings per byte")
+            chosen = self.seeded(chosen, solo)
         for _ in range(3):
             if self.out_of_time():
                 break

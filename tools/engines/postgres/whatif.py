@@ -24,6 +24,7 @@ from psycopg.rows import dict_row
 
 from dbsage.tools.advisor.backend import PlanCost
 from dbsage.tools.advisor.candidate import IndexCandidate
+from dbsage.tools.advisor.facts import ColumnStats, TableFacts
 from dbsage.tools.advisor.workload import WeightBy, WorkloadStatement
 from dbsage.tools.errors import CapabilityMissing, DatabaseError
 from dbsage.tools.guard import GuardedStatement
@@ -105,6 +106,29 @@ class PostgresWhatIf:
         except DatabaseError as exc:
             return exc.message.replace(f"hypopg could not create {candidate.hypothetical_sql()}: ", "")
         return None
+
+    def table_facts(self, table_keys: set[str]) -> dict[str, TableFacts]:
+        """pg_class sizes and visibility map, pg_stats common values, for candidate generation. A login that may not
+        read them gets no facts (candidates as without them), not an error."""
+        from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+
+        facts: dict[str, TableFacts] = {}
+        try:
+            with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(_sql("advisor_tables"), {"tables": sorted(table_keys)})
+                for row in cur.fetchall():
+                    facts[row["table_key"]] = TableFacts(rows=float(row["rows"] or 0), pages=int(row["pages"] or 0),
+                                                         all_visible=int(row["all_visible"] or 0))
+                cur.execute(_sql("advisor_stats"), {"tables": sorted(table_keys)})
+                for row in cur.fetchall():
+                    table = facts.setdefault(row["table_key"], TableFacts())
+                    values, freqs = row["common_values"] or [], row["common_freqs"] or []
+                    table.columns[row["column_name"]] = ColumnStats(
+                        null_frac=float(row["null_frac"] or 0), n_distinct=float(row["n_distinct"] or 0),
+                        common={str(v): float(f) for v, f in zip(values, freqs, strict=False)})
+        except psycopg.Error:
+            return {}
+        return facts
 
     def reset(self) -> None:
         if self.hypothetical:
