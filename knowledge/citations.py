@@ -72,6 +72,7 @@ RULE_DOCS: dict[str, str] = {
     "nested_loop_many_iterations": "pg-nested-loop-many-iterations",
     "not_in_nullable_subquery": "pg-not-in-nullable-subquery",
     "offset_pagination": "pg-offset-pagination",
+    "partition_pruning_defeated": "pg-partition-pruning",
     "row_misestimate": "pg-row-misestimate",
     "seq_scan_selective": "pg-seq-scan-selective",
     "spill_to_disk": "pg-spill-to-disk",

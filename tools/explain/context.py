@@ -22,6 +22,9 @@ class TableFacts(BaseModel):
     pages: int = 0
     columns: list[ColumnFacts] = Field(default_factory=list)
     index_keys: list[list[str]] = Field(default_factory=list, description="key columns (or expressions) per index")
+    partition_root: str | None = Field(default=None, description="a partition's top partitioned table, schema.name")
+    partition_key: list[str] = Field(default_factory=list, description="a partitioned table's key columns")
+    leaf_partitions: int | None = Field(default=None, description="a partitioned table's partitions that hold rows")
 
     def column(self, name: str) -> ColumnFacts | None:
         return next((c for c in self.columns if c.name == name.lower()), None)

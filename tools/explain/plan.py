@@ -69,6 +69,7 @@ class PlanNode(BaseModel):
     workers_planned: int | None = None
     workers_launched: int | None = None
     parallel_aware: bool = False
+    subplans_removed: int | None = Field(default=None, description="partitions pruned when the plan ran (Append)")
     buffers: Buffers | None = None
     children: list[PlanNode] = Field(default_factory=list)
     # derived

@@ -239,9 +239,61 @@ def missing_parallelism(node: PlanNode, plan: Plan, context: ExplainContext) -> 
     )
 
 
+def partition_pruning_defeated(node: PlanNode, plan: Plan, context: ExplainContext) -> Insight | None:
+    """An Append over every partition of one table, whose scans filter on the partition key wrapped in a cast or
+    function: PostgreSQL prunes only on the bare key compared with a value, so the wrapper costs every partition."""
+    if node.node_type not in ("Append", "Merge Append") or node.subplans_removed:
+        return None
+    scanned = {child.relation: child for child in node.children if child.relation}
+    roots = {facts.partition_root for name in scanned if (facts := context.table(name)) is not None}
+    if len(roots) != 1 or None in roots:
+        return None
+    root = context.table(roots.pop())
+    if root is None or not root.partition_key or not root.leaf_partitions or root.leaf_partitions < 2 \
+            or len(scanned) < root.leaf_partitions:
+        return None
+    key = set(root.partition_key)
+    for child in scanned.values():
+        condition = child.filter or child.index_cond or child.recheck_cond
+        wrapped = [c for c in predicate_columns(condition).wrapped if c in key] if condition else []
+        if wrapped:
+            break
+    else:
+        return None
+    table = root.name if root.schema_name == "public" else f"{root.schema_name}.{root.name}"
+    column = wrapped[0]
+    return _insight(
+        node, rule="partition_pruning_defeated", severity="high" if root.leaf_partitions >= 4 else "medium",
+        title=f"all {root.leaf_partitions} partitions of {table} are scanned: a cast or function on the partition "
+              f"key {column} defeats pruning",
+        detail=(f"{table} is partitioned by {', '.join(root.partition_key)}. PostgreSQL skips partitions only when "
+                f"the query compares the bare key with a value (=, <, >, BETWEEN, IN); the condition {condition} "
+                f"wraps {column} in a cast or function, so every partition is read. "
+                + _range_rewrite(condition, column)),
+        evidence={"partitioned_table": table, "partition_key": ", ".join(root.partition_key),
+                  "partitions_scanned": len(scanned), "partitions": root.leaf_partitions, "condition": condition},
+    )
+
+
+def _range_rewrite(condition: str, column: str) -> str:
+    """How to say the same condition as a range on the bare column, for the wrapper the condition uses."""
+    lowered = condition.lower()
+    if "date_trunc" in lowered:
+        return (f"Write `date_trunc('month', {column}) = M` as `{column} >= M AND {column} < M + interval "
+                "'1 month'` (the same for other units).")
+    if "extract" in lowered or "date_part" in lowered:
+        return (f"Write `extract(year FROM {column}) = Y` as `{column} >= make_date(Y, 1, 1) AND {column} < "
+                "make_date(Y + 1, 1, 1)`.")
+    if "::" in condition:
+        return (f"Write `{column}::date = D` as `{column} >= D AND {column} < D + 1`, and compare with a value "
+                f"of {column}'s own type rather than casting the column.")
+    return f"Compare {column} itself with a range of values instead of a function of it."
+
+
 PlanRule = Callable[[PlanNode, Plan, ExplainContext], Insight | None]
 PLAN_RULES: list[PlanRule] = [
     seq_scan_selective, misestimate, spill, nested_loop, lossy_bitmap, index_filter_waste, missing_parallelism,
+    partition_pruning_defeated,
 ]
 
 

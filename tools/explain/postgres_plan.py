@@ -23,7 +23,7 @@ _FIELDS = {
     "Hash Batches": "hash_batches", "Original Hash Batches": "original_hash_batches",
     "Peak Memory Usage": "peak_memory_kb", "Disk Usage": "disk_usage_kb", "Exact Heap Blocks": "exact_heap_blocks",
     "Lossy Heap Blocks": "lossy_heap_blocks", "Workers Planned": "workers_planned",
-    "Workers Launched": "workers_launched", "Parallel Aware": "parallel_aware",
+    "Workers Launched": "workers_launched", "Parallel Aware": "parallel_aware", "Subplans Removed": "subplans_removed",
 }
 _BUFFER_FIELDS = {
     "Shared Hit Blocks": "shared_hit", "Shared Read Blocks": "shared_read", "Shared Dirtied Blocks": "shared_dirtied",

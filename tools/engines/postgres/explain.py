@@ -94,7 +94,9 @@ def _context(cur: psycopg.Cursor[Any], document: Any, statement: str) -> Explain
     if names:
         cur.execute(_sql("explain_tables"), {"names": names})
         tables = [TableFacts(schema_name=r["schema"], name=r["name"], row_estimate=r["row_estimate"],
-                             pages=r["pages"], columns=r["columns"], index_keys=r["index_keys"])
+                             pages=r["pages"], columns=r["columns"], index_keys=r["index_keys"],
+                             partition_root=r["partition_root"], partition_key=r["partition_key"] or [],
+                             leaf_partitions=r["leaf_partitions"])
                   for r in cur.fetchall()]
     cur.execute("SELECT " + ", ".join(f"current_setting('{s}') AS {s}" for s in _SETTINGS))
     settings = cur.fetchone() or {}
