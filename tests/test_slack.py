@@ -175,6 +175,22 @@ def test_a_follow_up_in_the_thread_uses_its_history(fake: FakeSlack) -> None:
     assert slack.bot.threads.open_count() == 0  # closed with the bot
 
 
+def _recalls_the_first_question(messages: list[BaseMessage]) -> AIMessage:
+    asked = [str(m.content) for m in messages if m.type == "human"]
+    return AIMessage(content=f"earlier you asked: {asked[0]}" if len(asked) > 1 else "no earlier question")
+
+
+def test_a_restarted_bot_resumes_its_threads(fake: FakeSlack) -> None:
+    with running(fake, scripted([AIMessage(content="first answer")])) as slack:
+        slack.send(mention(SHOP_CHANNEL, ALICE, "how big is the orders table?", ts="250.000001"))
+        fake.wait_for(lambda: slack.answers("250.000001"), what="the first answer")
+    with running(fake, scripted([_recalls_the_first_question])) as slack:  # a new process, as after a restart
+        slack.send(message(SHOP_CHANNEL, ALICE, "and since last week?", ts="250.000005", thread_ts="250.000001"))
+        answer = fake.wait_for(lambda: (found := slack.answers("250.000001")) and len(found) == 2 and found,
+                               what="the follow-up after the restart")[-1]
+    assert "earlier you asked: how big is the orders table?" in answer.block_text()
+
+
 def test_two_threads_are_answered_at_the_same_time(fake: FakeSlack) -> None:
     both_asking = threading.Barrier(2, timeout=20)  # passes only when both turns are running at once
 

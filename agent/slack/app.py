@@ -27,10 +27,11 @@ from dbsage.agent.slack import blocks
 from dbsage.agent.slack.approvals import Approvers, on_click
 from dbsage.agent.slack.settings import SlackSettings
 from dbsage.agent.slack.text import question_from, safe
-from dbsage.agent.slack.threads import RateLimit, Seen, Threads
+from dbsage.agent.slack.threads import RateLimit, Seen, ThreadMap, Threads
 from dbsage.agent.slack.turn import ThreadTurn
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.tools.errors import DbsageError
+from dbsage.tools.state import state_dir
 
 log = logging.getLogger("dbsage.slack")
 REPLAY_WINDOW_S = 5 * 60  # bolt refuses older timestamps itself
@@ -108,8 +109,8 @@ def build(settings: SlackSettings, *, bot_token: str, signing_secret: str | None
         return Session.start(ctx, front_end="slack", use_model=use_model,
                              chat_model=chat_model() if chat_model else None, resume=resume)
 
-    bot = Bot(app, settings, store, Threads(open_session), RateLimit(settings.questions_per_minute),
-              Approvers(settings), Seen())
+    threads = Threads(open_session, saved=ThreadMap(state_dir() / "slack-threads.sqlite3"))
+    bot = Bot(app, settings, store, threads, RateLimit(settings.questions_per_minute), Approvers(settings), Seen())
     _listen(bot)
     return bot
 
@@ -182,8 +183,7 @@ def answer(bot: Bot, event: dict[str, Any], client: WebClient) -> None:
                                   text=f"You asked {bot.rate.per_minute} questions in the last minute, the most "
                                        f"allowed: ask again in {wait:.0f} s.")
         return
-    known = bot.threads.get((channel, thread_ts))
-    connection = known.connection if known else bot.settings.connection_for(channel, event.get("channel_type"))
+    connection = bot.settings.connection_for(channel, event.get("channel_type"))  # configuration, now
     if connection is None:
         direct = event.get("channel_type") == "im" or channel.startswith("D")
         post(blocks.notice(NOT_MAPPED_DM if direct else NOT_MAPPED.format(channel=channel)))

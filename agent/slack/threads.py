@@ -4,15 +4,20 @@
 one thread run one after another while other threads run at the same time (each on its own listener thread, each
 with its own tool context and database connection). Only `max_open` sessions stay open; the least recently used
 idle one is closed, and a follow-up in its thread resumes it from its transcript (agent/session.py `resume=`).
+`ThreadMap` keeps thread → (connection, conversation id) in the state dir, so a restarted bot resumes its threads
+the same way.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,22 +37,67 @@ class Conversation:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one turn at a time in a thread
 
 
+class ThreadMap:
+    """Which conversation each thread is, on disk (SQLite in the state dir): (channel, thread_ts) → (connection,
+    conversation id). Only ids: the conversation itself is its transcript."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS threads (channel TEXT NOT NULL, thread_ts TEXT NOT NULL, "
+                       "connection TEXT NOT NULL, conversation_id TEXT NOT NULL, updated_at TEXT NOT NULL, "
+                       "PRIMARY KEY (channel, thread_ts))")
+
+    def _db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def load(self, key: ThreadKey) -> tuple[str, str] | None:
+        db = self._db()
+        try:
+            row = db.execute("SELECT connection, conversation_id FROM threads WHERE channel = ? AND thread_ts = ?",
+                             key).fetchone()
+        finally:
+            db.close()
+        return (str(row[0]), str(row[1])) if row else None
+
+    def save(self, key: ThreadKey, connection: str, conversation_id: str) -> None:
+        db = self._db()
+        try:
+            with db:
+                db.execute("INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?)",
+                           (*key, connection, conversation_id, datetime.now(UTC).isoformat(timespec="seconds")))
+        finally:
+            db.close()
+
+
 class Threads:
-    def __init__(self, open_session: OpenSession, max_open: int = 32) -> None:
+    def __init__(self, open_session: OpenSession, max_open: int = 32, saved: ThreadMap | None = None) -> None:
         self._open_session = open_session
         self._max_open = max_open
+        self._saved = saved
         self._known: OrderedDict[ThreadKey, Conversation] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
 
     def get(self, key: ThreadKey) -> Conversation | None:
-        with self._lock:
-            return self._known.get(key)
-
-    def conversation(self, key: ThreadKey, connection: str) -> Conversation:
-        """The thread's conversation, made on first use (its session opens in `session_for`)."""
+        """The thread's conversation, if the bot takes part in it (now, or before a restart)."""
         with self._lock:
             found = self._known.get(key)
-            if found is None:
+            if found is not None:
+                return found
+        saved = self._saved.load(key) if self._saved else None
+        if saved is None:
+            return None
+        with self._lock:
+            return self._known.setdefault(key, Conversation(key, saved[0], conversation_id=saved[1]))
+
+    def conversation(self, key: ThreadKey, connection: str) -> Conversation:
+        """The thread's conversation on `connection`, made on first use (its session opens in `session_for`). A
+        thread whose channel now maps to another connection starts a new conversation: configuration wins."""
+        self.get(key)  # brings a saved one back
+        with self._lock:
+            found = self._known.get(key)
+            if found is None or found.connection != connection:
                 found = self._known[key] = Conversation(key, connection)
             self._known.move_to_end(key)
             return found
@@ -58,6 +108,8 @@ class Threads:
         if conversation.session is None:
             session = self._open_session(conversation.connection, conversation.conversation_id)
             conversation.session, conversation.conversation_id = session, session.conversation_id
+            if self._saved is not None:
+                self._saved.save(conversation.key, conversation.connection, session.conversation_id)
             self._close_idle()
         return conversation.session
 
