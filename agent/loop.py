@@ -175,10 +175,11 @@ class AgentLoop:
             raise
         except Exception as exc:
             typed = explain_api_error(exc, self.config) if self.config else None
-            if typed is None:
-                raise
+            if typed is None:  # not the endpoint's fault as far as we can tell: still a typed error, never a traceback
+                typed = ModelError(f"internal error while answering: {type(exc).__name__}: {str(exc)[:300]}",
+                                   "this is a dbsage bug: ask again; please report it")
             self._record("error", error=type(typed).__name__, message=typed.message)
-            raise typed from None
+            raise typed from exc
         self.conversation.pending_question = None
         return self._answer(question, self._outcomes[self._turn_start:])
 

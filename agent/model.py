@@ -175,4 +175,15 @@ def explain_api_error(exc: BaseException, config: ModelConfig) -> ModelError | N
                                 "retry later; the conversation so far is kept in the transcript")
     if isinstance(exc, openai.APIError):
         return ModelServerError(f"{where} sent an unusable answer: {detail}", "retry, or try another model")
+    if isinstance(exc, ValueError) and any(sign in str(exc) for sign in _NOT_A_COMPLETION):
+        page = "an HTML page" if "<html" in str(exc).lower() or "<!doctype" in str(exc).lower() else "no completion"
+        return ModelServerError(f"{where} did not answer like a chat-completions API (it sent {page})",
+                                "check OPENAI_BASE_URL: it must be the API's base URL (often ending in /v1), not a "
+                                "web page; a proxy in between may need signing in")
     return None
+
+
+# What langchain-openai raises when the endpoint answered 200 with something else (a web page, a proxy's sign-in):
+# the body is not JSON, or the stream holds no data lines.
+_NOT_A_COMPLETION = ("Unexpected response type from OpenAI-compatible endpoint", "No generation chunks were returned",
+                     "No generations found in stream")

@@ -43,3 +43,17 @@ class GuardRefusal(DbsageError):
     """The read-only guard refused a statement. The message says why in DBA terms."""
 
     exit_code = 3
+
+
+class StatementTimeout(DatabaseError):
+    """The server stopped a statement at dbsage's statement timeout. The cure is a narrower statement (or, where a
+    front end offers it, a longer limit) — never a check of the connection."""
+
+
+class ConnectionLost(TargetUnreachable):
+    """The connection broke during a call (server restarted, backend terminated, network): the next call
+    reconnects."""
+
+
+class PoolExhausted(TargetUnreachable):
+    """Every connection dbsage keeps to the server stayed busy while the call waited for one."""

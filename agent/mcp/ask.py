@@ -15,6 +15,7 @@ def ask_over_mcp(ctx: ToolContext, question: str, max_chars: int, progress: Prog
     from mcp_types import CallToolResult, TextContent
 
     from dbsage.agent.injection import DATA_NOTE, as_data
+    from dbsage.agent.mcp.results import as_tool_error
     from dbsage.agent.mcp.sizing import clip_text, fit_document
     from dbsage.agent.session import Event, Session, ToolStarted
     from dbsage.agent.toolkit.registry import ToolOutcome
@@ -28,8 +29,6 @@ def ask_over_mcp(ctx: ToolContext, question: str, max_chars: int, progress: Prog
         session = Session.start(ctx, front_end="mcp")
         answer = session.ask(question, on_event)
     except DbsageError as error:
-        from dbsage.agent.mcp.server import as_tool_error
-
         raise as_tool_error(ToolOutcome(tool="ask", ok=False, status="error", error_type=type(error).__name__,
                                         error=error.message, hint=error.hint)) from None
     document, cut = fit_document(answer.model_dump(mode="json"), max_chars)

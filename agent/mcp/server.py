@@ -20,13 +20,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from dbsage.agent.answer import Answer
-from dbsage.agent.injection import DATA_NOTE, as_data, flagged
+from dbsage.agent.injection import DATA_NOTE, as_data
 from dbsage.agent.mcp.progress import Progress, run_with_progress
-from dbsage.agent.mcp.sizing import clip_text, fit_document, max_chars_field, shallow_model
+from dbsage.agent.mcp.results import as_call_result, as_tool_error
+from dbsage.agent.mcp.sizing import max_chars_field, shallow_model
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.registry import ToolOutcome, call, clip_error, registry
+from dbsage.agent.toolkit.registry import ToolOutcome, call, registry
 from dbsage.agent.toolkit.spec import ToolSpec
-from dbsage.tools.redact import redact
 
 INSTRUCTIONS = (
     "dbsage is a read-only DBA assistant for one database. Its tools read schema, plans, statistics and query "
@@ -74,44 +74,6 @@ def _signature(model: type[BaseModel], returns: type[BaseModel]) -> inspect.Sign
     params.append(inspect.Parameter(CONTEXT_ARG, inspect.Parameter.KEYWORD_ONLY, annotation=Context))
     # Annotated[CallToolResult, returns]: the output schema is `returns`' shallow form, the content is ours.
     return inspect.Signature(params, return_annotation=Annotated[CallToolResult, shallow_model(returns)])
-
-
-def _text_of(outcome: ToolOutcome, max_chars: int, cut: list[str]) -> str:
-    """What a client's model reads: the summary the agent loop's model reads, inside data markers."""
-    head = f"[{outcome.tool} result {outcome.handle}; full result: fetch_result(handle='{outcome.handle}')]"
-    parts = [head, DATA_NOTE, as_data(clip_text(outcome.summary, max_chars - len(head) - 300, outcome.handle))]
-    parts += [flagged(w) for w in outcome.warnings]
-    parts += [f"Filed proposal {p['id']} ({p.get('status', 'pending')}): {p.get('title', '')} — a person approves "
-              "it with `dbsage proposals`." for p in outcome.proposals]
-    if cut:
-        parts.append("structured content cut: " + "; ".join(cut))
-    return "\n".join(parts)
-
-
-def as_call_result(outcome: ToolOutcome, max_chars: int, *, is_error: bool = False) -> Any:
-    """A successful outcome as the client gets it: bounded text and bounded structured content."""
-    from mcp_types import CallToolResult, TextContent
-
-    document, cut = fit_document(outcome.result or {}, max_chars)
-    structured = {**document, "result_handle": outcome.handle, **({"result_cut": cut} if cut else {})}
-    return CallToolResult(content=[TextContent(type="text", text=_text_of(outcome, max_chars, cut))],
-                          structured_content=structured, is_error=is_error)
-
-
-def as_tool_error(outcome: ToolOutcome) -> Exception:
-    """A failed outcome as an MCP tool error (isError): `refused:`/`error:` + the error type, the message (bounded;
-    database text inside data markers) and a hint an MCP client can act on."""
-    from mcp.server.mcpserver.exceptions import ToolError
-
-    from dbsage.agent.mcp.hints import hint_for_mcp
-
-    prefix = "refused" if outcome.refused else "error"
-    message = clip_error(redact(outcome.error or "unknown error"))
-    if outcome.error_type == "DatabaseError":  # the server's text: it may quote rows, names or a function's RAISE
-        message = f"{DATA_NOTE}\n{as_data(message)}"
-    hint = hint_for_mcp(outcome.error_type, outcome.hint)
-    kind = f" [{outcome.error_type}]" if outcome.error_type and not outcome.refused else ""
-    return ToolError(f"{prefix}{kind}: {message}" + (f"\nhint: {redact(hint)}" if hint else ""))
 
 
 def _adapter(name: str, input_model: type[BaseModel], output: type[BaseModel],

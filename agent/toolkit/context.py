@@ -6,8 +6,12 @@ import json
 import threading
 from typing import Any
 
+from dbsage.tools.engines.limits import SessionLimits
 from dbsage.tools.errors import DbsageError
 from dbsage.tools.targets import Target
+
+DEFAULT_POOL_SIZE = 4
+MCP_POOL_SIZE = 10
 
 
 class ResultStore:
@@ -53,9 +57,12 @@ class ToolContext:
     creation from an agent path.
     """
 
-    def __init__(self, target: Target, origin: str = "agent") -> None:
+    def __init__(self, target: Target, origin: str = "agent", limits: SessionLimits | None = None) -> None:
         self.target = target
         self.origin = origin
+        # An MCP server answers concurrent callers on one context; a CLI command or a chat makes a call at a time.
+        # The engine lowers the pool to what the server has free.
+        self.limits = limits or SessionLimits(pool_size=MCP_POOL_SIZE if origin == "mcp" else DEFAULT_POOL_SIZE)
         self.results = ResultStore()
         self._engine: Any = None
         self._lock = threading.Lock()  # the MCP server runs tool calls on worker threads
@@ -66,7 +73,7 @@ class ToolContext:
             if self._engine is None:
                 from dbsage.tools.engines import connect
 
-                self._engine = connect(self.target)
+                self._engine = connect(self.target, self.limits)
             return self._engine
 
     def cancel(self) -> None:

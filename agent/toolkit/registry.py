@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from dbsage.agent.hints import hint_for
 from dbsage.agent.injection import instruction_like, warning_for
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.toolkit.spec import ToolSpec
@@ -91,7 +92,8 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         refused = isinstance(exc, GuardRefusal)
         return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=refused,
                            status="refused" if refused else "error", error_type=type(exc).__name__,
-                           error=clip_error(redact(exc.message)), hint=redact(exc.hint) if exc.hint else None)
+                           error=clip_error(redact(exc.message)),
+                           hint=redact(hint) if (hint := hint_for("tool", type(exc).__name__, exc.hint)) else None)
     except Exception as exc:  # a bug in a tool must not end the conversation: report it like any failure
         return ToolOutcome(tool=name, arguments=arguments, ok=False, status="error", error_type="InternalError",
                            error=f"internal error in {name}: {type(exc).__name__}: {redact(str(exc))[:300]}",

@@ -15,3 +15,7 @@ class SessionLimits:
     connect_timeout_s: int = 5
     max_rows: int = 1_000
     max_bytes: int = 1_000_000
+    # Connections one engine may hold at once: a CLI command needs few; an MCP server serves concurrent callers.
+    # The adapter never takes more than a share of what the server has free (max_connections minus reserved slots
+    # minus the connections in use).
+    pool_size: int = 4

@@ -57,10 +57,17 @@ def ask_command(
 
 def _exit_if_no_evidence(answer: Answer) -> None:
     """Exit 1 when every tool call failed for a reason other than the guard (e.g. the database is unreachable):
-    the answer was printed, but a script must not take it for one backed by evidence."""
+    the answer was printed, but a script must not take it for one backed by evidence. The hint fits the first
+    failure's type (a statement timeout is not a connection problem)."""
+    from dbsage.agent.hints import hint_for
+
     calls = answer.tool_calls
+    if answer.status == "stopped":
+        sys.stderr.write(f"note: the turn stopped early: {answer.stopped_reason}\n")
     if calls and not any(c.ok or c.refused for c in calls):
-        first = (calls[0].error or "").splitlines()[0] if calls[0].error else "unknown error"
+        failed = calls[0]
+        first = (failed.error or "").splitlines()[0] if failed.error else "unknown error"
+        hint = hint_for("ask", failed.error_type, None) or failed.hint or "ask again"
         sys.stderr.write(f"error: no tool call succeeded, so the answer has no evidence (first: {first})\n"
-                         "  → check the target with `dbsage doctor --db …`, then ask again\n")
+                         f"  → {hint}\n")
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ call. The SQL the adapter itself runs against the catalog lives in tools/sql/pos
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,12 +20,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from dbsage.tools.capabilities import Capability, LoginReport, ServerReport
 from dbsage.tools.engines.base import EngineBase, SessionLimits
+from dbsage.tools.engines.postgres.pool import exhausted, lost, pool_size, typed_failure
 from dbsage.tools.engines.postgres.relation_extras import add_relation_extras
 from dbsage.tools.engines.postgres.roles import read_only_role_sql
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 from dbsage.tools.engines.postgres.stats_age import stats_age
 from dbsage.tools.engines.postgres.whatif import PostgresWhatIf, what_if_session
-from dbsage.tools.errors import DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.errors import DatabaseError, DbsageError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import Column, Constraint, ConstraintKind, Index, ObjectKind, SchemaSnapshot, Table
@@ -69,6 +71,7 @@ class PostgresEngine(EngineBase):
             "connect_timeout": limits.connect_timeout_s,
         }
         self._pool: ConnectionPool | None = None
+        self.pool_size = limits.pool_size  # lowered to the server's free slots when the pool opens (pool.py)
         self._running: set[psycopg.Connection[Any]] = set()  # checked out now: what cancel() stops
         self._running_lock = threading.Lock()
 
@@ -76,17 +79,20 @@ class PostgresEngine(EngineBase):
 
     def _open_pool(self) -> ConnectionPool:
         if self._pool is None:
-            self._probe_login()  # a clear error now beats a pool timeout later
+            self.pool_size = self._probe_login()  # a clear error now beats a pool timeout later
+            # check: a connection the server dropped while idle is replaced on checkout, not handed to a call
             self._pool = ConnectionPool(
-                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=4, open=False, name="dbsage",
-                configure=self._configure, reset=self._reset,
+                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=self.pool_size, open=False,
+                name="dbsage", configure=self._configure, reset=self._reset, check=ConnectionPool.check_connection,
             )
             self._pool.open(wait=True, timeout=self.limits.connect_timeout_s * 2)
         return self._pool
 
-    def _probe_login(self) -> None:
+    def _probe_login(self) -> int:
+        """Log in once; return the pool size the server's free connection slots allow."""
         try:
-            psycopg.connect(self.target.dsn, **self._kwargs).close()
+            with psycopg.connect(self.target.dsn, **self._kwargs) as conn:
+                return pool_size(conn, self.limits.pool_size)
         except psycopg.Error as exc:
             raise TargetUnreachable(
                 f"cannot connect to {self.target.display}: {redact_dsn(str(exc), self.target.dsn).strip()}",
@@ -123,21 +129,30 @@ class PostgresEngine(EngineBase):
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection inside a READ ONLY transaction that is always rolled back."""
         pool = self._open_pool()
+        asked = time.monotonic()
         try:
             with pool.connection(timeout=self.limits.connect_timeout_s * 2) as conn:
+                waited = time.monotonic() - asked
                 conn.read_only = True
                 with self._running_lock:
                     self._running.add(conn)
                 try:
                     yield conn
+                except DbsageError as error:  # a lost connection, a timeout: typed (pool.py), with any wait said
+                    typed = typed_failure(error, conn, waited, self.target.display)
+                    if typed is error:
+                        raise
+                    raise typed from error
                 finally:
                     with self._running_lock:
                         self._running.discard(conn)
-                    conn.rollback()
+                    if not conn.broken:
+                        conn.rollback()
         except PoolTimeout:
-            raise TargetUnreachable(
-                f"no connection to {self.target.display} became free in time", "retry; check max_connections"
-            ) from None
+            waiting = pool.get_stats().get("requests_waiting", 0)
+            raise exhausted(self.pool_size, time.monotonic() - asked, waiting, self.target.display) from None
+        except psycopg.OperationalError as exc:  # dropped outside a statement (rollback, our own catalog reads)
+            raise lost(exc, self.target.display) from None
 
     def catalog_query(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run dbsage's own read-only SQL (not user input) and return dict rows."""
