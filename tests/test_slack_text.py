@@ -158,8 +158,9 @@ def test_a_proposal_card_flags_a_destructive_change_and_loses_its_buttons_once_d
     card = Call("chat.postMessage", {"blocks": proposal_card(filed)[0]})
     text = card.block_text()
     assert "Destructive: this change loses data" in text and "DESTRUCTIVE" in text and "NO DOWN" in text
-    assert [e["action_id"] for b in card.blocks() if b["type"] == "actions" for e in b["elements"]] == \
-        [APPROVE, REJECT]
+    buttons = [e for b in card.blocks() if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [APPROVE, REJECT]
+    assert "DESTRUCTIVE" in buttons[0]["confirm"]["text"]["text"]  # a second step before approving data loss
 
     decided = store.reject(filed.id, by="slack:U0ALICE001 (alice)", via="slack")
     redrawn = Call("chat.update", {"blocks": proposal_card(decided, last_decision(decided))[0]})

@@ -157,12 +157,25 @@ def proposal_card(p: Proposal, decision: tuple[str, str, datetime] | None = None
         blocks.append(_section(f"{mark} *{action.capitalize()}* by {who} at {at:%Y-%m-%d %H:%M} UTC"))
     elif p.status == "pending":
         value = str(p.id)
+        approve: dict[str, Any] = {"type": "button", "action_id": APPROVE, "style": "primary", "value": value,
+                                   "text": {"type": "plain_text", "text": "Approve"}}
+        if p.review is not None and (p.review.destructive or p.review.irreversible):
+            approve["confirm"] = _confirm(p)  # like the terminal's typed confirmation: one click is not enough
         blocks.append({"type": "actions", "block_id": f"proposal-{p.id}", "elements": [
-            {"type": "button", "action_id": APPROVE, "style": "primary", "value": value,
-             "text": {"type": "plain_text", "text": "Approve"}},
+            approve,
             {"type": "button", "action_id": REJECT, "style": "danger", "value": value,
              "text": {"type": "plain_text", "text": "Reject"}},
         ]})
     blocks.append(context(f"Only the approvers in dbsage.toml can decide. Applying is never done from Slack: a "
                            f"person runs `dbsage proposals apply {p.id} --write-db …` after approval."))
     return blocks, f"Proposal #{p.id} ({p.status}): {_plain(p.title)}"
+
+
+def _confirm(p: Proposal) -> dict[str, Any]:
+    """Slack's confirmation dialog on Approve, for a change that loses data or cannot be undone."""
+    flags = ", ".join(p.review.flags()) if p.review is not None else "risky"
+    return {"title": {"type": "plain_text", "text": f"Approve #{p.id}?"[:100]},
+            "text": {"type": "mrkdwn", "text": _clip(f"*{flags}*: {_plain(p.title)}. Approving does not apply it, "
+                                                      "but it is the step before someone does.", 300)},
+            "confirm": {"type": "plain_text", "text": "Approve"}, "deny": {"type": "plain_text", "text": "Cancel"},
+            "style": "danger"}
