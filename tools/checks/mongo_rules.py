@@ -160,7 +160,13 @@ def unused_indexes(facts: Facts, limits: Thresholds) -> list[Finding]:
     server = (facts.get("server") or [{}])[0]
     if usage is None:
         return []
-    ops = {(u["db"], u["collection"], u["name"]): u for u in usage}
+    ops: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in usage:  # one row per member or shard: an index is unused only when it is unused on every one
+        key = (row["db"], row["collection"], row["name"])
+        seen = ops.setdefault(key, {"ops": 0, "since": row.get("since")})
+        seen["ops"] += int(row.get("ops") or 0)
+        if row.get("since") and (not seen["since"] or row["since"] < seen["since"]):
+            seen["since"] = row["since"]
     candidates = [i for i in facts.get("indexes", []) if _droppable(i)
                   and int((ops.get((i["db"], i["collection"], i["name"])) or {}).get("ops", 1)) == 0]
     if not candidates:

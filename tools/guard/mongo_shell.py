@@ -319,7 +319,7 @@ def _collection(reader: _Reader) -> str:
         if token.kind != "name":
             raise UsageError(f"expected a collection name after db., found {token.text!r}", _USAGE_HINT)
         if token.text in ("runCommand", "adminCommand"):
-            reader.position -= 1
+            reader.position -= 2  # back to ".runCommand(": the chain reads it as the method
             return ""
         if token.text == "getCollection":
             args = _arguments(reader)
@@ -365,9 +365,9 @@ def _chain(reader: _Reader) -> MongoQuery:
     while reader.at("."):
         reader.take(".")
         name = reader.take().text
-        tail = _arguments(reader)
-        if name in WRITE_METHODS:
+        if name in WRITE_METHODS:  # before its arguments: they may be the JavaScript it would run
             raise GuardRefusal(WRITE_METHODS[name], _HINT)
+        tail = _arguments(reader)
         if name == "explain":
             verbosity = str(tail[0]) if tail and isinstance(tail[0], str) else "queryPlanner"
         elif name in _CURSOR_OPTIONS and command.get("find") is not None:

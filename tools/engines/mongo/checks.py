@@ -84,10 +84,7 @@ def _collections(engine: MongoEngine, db: Database[dict[str, Any]], facts: Facts
                 "partial": "partialFilterExpression" in index, "ttl": index.get("expireAfterSeconds"),
                 "hidden": bool(index.get("hidden"))})
         try:
-            for row in db[name].aggregate([{"$indexStats": {}}]):
-                usage.append({"db": db.name, "collection": name, "name": row["name"],
-                              "ops": int((row.get("accesses") or {}).get("ops") or 0),
-                              "since": (row.get("accesses") or {}).get("since")})
+            usage += index_usage_rows(db.name, name, db[name].aggregate([{"$indexStats": {}}]))
         except OperationFailure as exc:
             skipped.append(f"$indexStats on {db.name}.{name}: {redact(str(exc))[:120]}")
         sample = engine._sample(db[name])
@@ -95,6 +92,13 @@ def _collections(engine: MongoEngine, db: Database[dict[str, Any]], facts: Facts
         _ttl(db.name, name, indexes, sample, facts)
     if len(specs) > engine.max_sampled:
         skipped.append(f"{db.name}: only the first {engine.max_sampled} of {len(specs)} collections were read")
+
+
+def index_usage_rows(db: str, collection: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """$indexStats rows (one per index and member/shard) as index_usage facts."""
+    return [{"db": db, "collection": collection, "name": row["name"],
+             "ops": int((row.get("accesses") or {}).get("ops") or 0),
+             "since": (row.get("accesses") or {}).get("since")} for row in rows]
 
 
 def _documents(db: str, name: str, sample: list[dict[str, Any]], facts: Facts) -> None:

@@ -38,6 +38,7 @@ def explain_statement(engine: MongoEngine, text: str, analyze: bool = False) -> 
     verbosity = "allPlansExecution" if analyze else query.verbosity or "executionStats"
     if verbosity == "queryPlanner" and not analyze:
         verbosity = "executionStats"  # the insights need the figures; a read is safe to run under maxTimeMS
+    check_mongo(query.command)  # the command on its own first: an insert is refused as a write, not as "explain"
     guarded = check_mongo({"explain": query.command, "verbosity": verbosity},
                           max_time_ms=engine.limits.statement_timeout_ms)
     with engine._errors():
