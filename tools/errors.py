@@ -45,6 +45,13 @@ class GuardRefusal(DbsageError):
     exit_code = 3
 
 
+class StatementSyntaxError(GuardRefusal):
+    """The statement is not valid SQL for the target (a typo, another dialect): an error to fix, with its position
+    (exit 1), not a refusal. It stays a GuardRefusal for callers that only ask "may this run?" — it may not."""
+
+    exit_code = 1
+
+
 class StatementTimeout(DatabaseError):
     """The server stopped a statement at dbsage's statement timeout. The cure is a narrower statement (or, where a
     front end offers it, a longer limit) — never a check of the connection."""

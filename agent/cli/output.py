@@ -76,16 +76,21 @@ _DEFAULT_HINTS: dict[type[DbsageError], str] = {
 }
 
 
+def _refused(error: DbsageError) -> bool:
+    # A syntax error is a GuardRefusal (it never runs) but it is the user's error to fix: exit 1, "error:".
+    return isinstance(error, GuardRefusal) and error.exit_code == GuardRefusal.exit_code
+
+
 def fail(error: DbsageError, fmt: str = "table") -> NoReturn:
     """Render a typed error once and exit with its code. Secrets are redacted on the way out."""
     if not error.hint:
         error.hint = next((hint for kind, hint in _DEFAULT_HINTS.items() if isinstance(error, kind)), None)
     if fmt == "json":
-        kind = "refused" if isinstance(error, GuardRefusal) else "error"
+        kind = "refused" if _refused(error) else "error"
         document = {"dbsage": JSON_VERSION, kind: redact(error.message), "hint": error.hint,
                     "error_type": type(error).__name__}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
-    prefix = "refused" if isinstance(error, GuardRefusal) else "error"
+    prefix = "refused" if _refused(error) else "error"
     sys.stderr.write(f"{prefix}: {visible(redact(error.message))}\n")  # server messages quote database names
     if error.hint:
         sys.stderr.write(f"  → {visible(redact(error.hint))}\n")

@@ -89,7 +89,7 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
                            error_type="ValidationError", error=clip_error(f"bad arguments: {problems}"),
                            hint="call the tool again with arguments that match its schema")
     except DbsageError as exc:
-        refused = isinstance(exc, GuardRefusal)
+        refused = isinstance(exc, GuardRefusal) and exc.exit_code == GuardRefusal.exit_code  # not a syntax error
         return ToolOutcome(tool=name, arguments=arguments, ok=False, refused=refused,
                            status="refused" if refused else "error", error_type=type(exc).__name__,
                            error=clip_error(redact(exc.message)),

@@ -36,6 +36,22 @@ def foreign_construct(sql: str, target: str) -> tuple[str, str] | None:
     return None
 
 
+def where(sql: str, index: int | None) -> str:
+    """` at line L, column C:` and the line with a caret under the position (0-based character `index`), for a
+    syntax error's message; empty when the position is unknown."""
+    if index is None or not 0 <= index <= len(sql):
+        return ""
+    line_no = sql.count("\n", 0, index) + 1
+    start = sql.rfind("\n", 0, index) + 1
+    end = sql.find("\n", index)
+    line = sql[start:end if end >= 0 else len(sql)]
+    column = index - start
+    if len(line) > 100:  # a long line: show the stretch around the position
+        cut = max(0, column - 50)
+        line, column = ("…" if cut else "") + line[cut:cut + 100], column - cut + (1 if cut else 0)
+    return f" at line {line_no}, column {column + 1}:\n  {line}\n  {' ' * column}^"
+
+
 def foreign_hint(sql: str, target: str) -> str | None:
     """A sentence for an error's hint, or None."""
     found = foreign_construct(sql, target)

@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from dbsage.tools.errors import GuardRefusal
+from dbsage.tools.errors import GuardRefusal, StatementSyntaxError
 from dbsage.tools.guard.functions import FUNCTION_HINT, MYSQL_REASONS, MYSQL_SECRET_TABLES, mysql_function_verdict
 from dbsage.tools.guard.statement import GuardedStatement
 
@@ -63,14 +63,30 @@ def _quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _index_of(sql: str, line: object, col: object) -> int | None:
+    """sqlglot reports a 1-based line and the 1-based column where the offending token ends."""
+    if not isinstance(line, int) or not isinstance(col, int) or line < 1:
+        return None
+    lines = sql.split("\n")
+    if line > len(lines):
+        return None
+    return sum(len(text) + 1 for text in lines[:line - 1]) + max(0, min(col, len(lines[line - 1])) - 1)
+
+
 def _parse_one(sql: str) -> exp.Expr:
     try:
         with _quiet_sqlglot():
             statements = [s for s in sqlglot.parse(sql, read="mysql") if s is not None]
     except (ParseError, TokenError) as exc:
+        from dbsage.tools.guard.dialect import foreign_hint, where
+
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise GuardRefusal(f"not a statement dbsage can classify ({first}); it refuses what it cannot parse",
-                           _HINT) from None
+        located = (getattr(exc, "errors", None) or [{}])[0]
+        position = _index_of(sql, located.get("line"), located.get("col"))
+        if position is not None:
+            first = str(located.get("description") or first) + where(sql, position)
+        raise StatementSyntaxError(f"not a statement dbsage can classify: {first}",
+                                   foreign_hint(sql, "mysql") or "fix the syntax; " + _HINT) from None
     if not statements:
         raise GuardRefusal("no statement to run", _HINT)
     if len(statements) > 1:

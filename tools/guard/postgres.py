@@ -15,7 +15,7 @@ from typing import Any
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
-from dbsage.tools.errors import GuardRefusal
+from dbsage.tools.errors import GuardRefusal, StatementSyntaxError
 from dbsage.tools.guard.functions import (
     FUNCTION_HINT,
     PG_REASON_PREFIXES,
@@ -132,10 +132,11 @@ def parse_one(sql: str) -> ast.Node:
     try:
         statements = _parse_deep(sql)
     except ParseError as exc:
-        from dbsage.tools.guard.dialect import foreign_hint
+        from dbsage.tools.guard.dialect import foreign_hint, where
 
-        raise GuardRefusal(f"not valid PostgreSQL ({exc}); dbsage refuses what it cannot classify",
-                           foreign_hint(sql, "postgres") or "fix the syntax; " + _HINT) from None
+        message, index = (exc.args + (None, None))[:2]
+        raise StatementSyntaxError(f"not valid PostgreSQL: {message}{where(sql, index)}",
+                                   foreign_hint(sql, "postgres") or "fix the syntax; " + _HINT) from None
     if not statements:
         raise GuardRefusal("no statement to run", _HINT)
     if len(statements) > 1:
