@@ -38,6 +38,10 @@ CREATE TABLE app.payment (id bigint NOT NULL, customer_id int NOT NULL REFERENCE
 CREATE TABLE app.payment_2024 PARTITION OF app.payment FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE app.payment_2025 PARTITION OF app.payment FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE INDEX payment_store_id_idx ON app.payment (store_id);
+-- a partitioned index left INVALID half-way: one partition's index attached, the other's missing
+CREATE INDEX payment_amount_idx ON ONLY app.payment (amount);
+CREATE INDEX payment_2024_amount_idx ON app.payment_2024 (amount);
+ALTER INDEX app.payment_amount_idx ATTACH PARTITION app.payment_2024_amount_idx;
 -- two identical indexes, both supporting the same FK: one may go, never both
 CREATE TABLE app.rental (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES app.customer, note text);
 CREATE INDEX idx_rental_customer ON app.rental (customer_id);
@@ -179,6 +183,8 @@ def test_applying_every_fix_in_order_succeeds_and_makes_nothing_worse(engine_on)
                   for s in split_script(payment_fix, "postgres")]
     assert [s for s in statements if "ON ONLY" in s and "CONCURRENTLY" not in s]  # never CONCURRENTLY on the parent
     assert sum("CONCURRENTLY" in s for s in statements) == 2  # one per partition
+    invalid = _fix_of(before, "indexes.invalid", "app.payment_amount_idx")
+    assert "ON app.payment_2025 " in invalid and "app.payment_2024" not in invalid and "DROP" not in invalid
     applied = 0
     for finding in before.findings:
         if finding.family in OBJECT_FAMILIES and finding.fix:
@@ -194,7 +200,7 @@ def test_applying_every_fix_in_order_succeeds_and_makes_nothing_worse(engine_on)
     assert len(after.by_id("schema.fk_without_index")) == 0 < len(fk_before)
     with psycopg.connect(dsn) as conn:  # the partitioned index the fix built is complete (valid)
         assert conn.execute("SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = 'app.payment'::regclass"
-                            ).fetchone() == (True,)
+                            ).fetchone() == (True,)  # the FK's new index, and the invalid one completed
 
 
 def _advice(engine: PostgresEngine) -> AdviceReport:
@@ -236,7 +242,8 @@ def test_candidate_on_a_partitioned_table_with_expression_include_and_predicate(
     assert valid == (True,)
     _apply(dsn, ddl.down_sql())
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'payment%%amount%%'").fetchone() == (0,)
+        left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE '%%customer_id_amount%%'").fetchone()
+    assert left == (0,)  # the down removed the parent's index and every partition's
     assert candidate_ddl(candidate.model_copy(update={"table": "customer"}), schema) is None  # plain: its own DDL
 
 

@@ -44,7 +44,8 @@ def _invalid_fix(i: dict[str, Any], facts: Facts) -> str:
                     if c.get("parent_index_oid") == i["oid"] and c["table_oid"] in by_oid}
         table = Relation(i["schema"], i["table_name"], partitioned=True)
         steps = complete_partitioned_index(i["name"], table, spec, tree, attached, unique=i["is_unique"])
-        return "\n".join(steps) or f"-- every partition's index is attached: ALTER INDEX {_name(i)} is valid on retry"
+        return "\n".join(steps) or (f"-- every partition has an index attached to {_name(i)}; one of them is itself "
+                                     "INVALID (its own finding): rebuild that one and this index turns valid")
     return (f"DROP INDEX CONCURRENTLY {_name(i)};\n"
             + i["definition"].replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
             .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1) + ";")
