@@ -218,3 +218,103 @@ def test_budgeted_search_is_within_one_percent_of_the_exhaustive_optimum(events_
     assert best.total <= found_total + 1e-6  # the optimum is the optimum (same oracle)
     assert before - found_total >= 0.99 * (before - best.total), (
         sorted(c.name for c in found.chosen), sorted(c.name for c in best.chosen), found_total, best.total, before)
+
+
+TICKETS = """
+CREATE TABLE tickets (id bigint PRIMARY KEY, subject text COLLATE "und-x-icu" NOT NULL,
+  code varchar(40) COLLATE "und-x-icu" NOT NULL, ref text COLLATE "C" NOT NULL, status text NOT NULL,
+  customer_id int NOT NULL, opened_at timestamptz NOT NULL, email text NOT NULL, body text);
+INSERT INTO tickets SELECT g, (ARRAY['Printer','Network','Login','Billing','Laptop'])[1 + g % 5] || ' issue ' || g,
+  'AB-' || g, 'R-' || lpad(g::text, 7, '0'),
+  CASE WHEN g % 100 = 0 THEN 'failed' WHEN g % 10 = 0 THEN 'closed' ELSE 'open' END, g % 4000,
+  now() - (g % 20000) * interval '5 minutes', 'someone.with.a.long.address.' || g || '@customers.example.com',
+  repeat('b', 100) FROM generate_series(1, 100000) g;
+"""
+FRESH = """
+CREATE TABLE fresh (id bigint PRIMARY KEY, owner int NOT NULL, label text NOT NULL);
+INSERT INTO fresh SELECT g, g % 3000, 'label ' || g FROM generate_series(1, 50000) g;
+ANALYZE fresh;
+"""
+
+
+@pytest.fixture(scope="module")
+def tickets_dsn(make_pg_db) -> str:
+    dsn = make_pg_db(TICKETS)
+    _settle(dsn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(FRESH)  # loaded after the VACUUM: its visibility map is not set
+    return dsn
+
+
+def _keys(report: AdviceReport) -> dict[tuple[str, ...], list]:
+    found: dict[tuple[str, ...], list] = {}
+    for rec in report.recommendations:
+        found.setdefault(tuple(k.render() for k in rec.index.keys), []).append(rec)
+    return found
+
+
+def test_like_prefix_gets_a_pattern_operator_class_unless_the_collation_is_c(tickets_dsn: str) -> None:
+    report = run(tickets_dsn, ["SELECT id FROM tickets WHERE subject LIKE 'Printer issue 12%'",
+                               "SELECT id FROM tickets WHERE code LIKE 'AB-123%'",
+                               "SELECT id FROM tickets WHERE ref LIKE 'R-00012%'"])
+    keys = _keys(report)
+    assert ("subject text_pattern_ops",) in keys, keys
+    assert ("code varchar_pattern_ops",) in keys, keys
+    assert ("ref",) in keys and ("ref text_pattern_ops",) not in keys, sorted(keys)  # COLLATE "C": plain serves
+    assert all(s.cost_after < s.cost_before * 0.1 for s in report.statements)
+    _applies(tickets_dsn, report)
+
+
+def test_equality_then_a_range_bound_computed_per_statement(tickets_dsn: str) -> None:
+    report = run(tickets_dsn, ["SELECT id, status FROM tickets WHERE customer_id = 42 "
+                               "AND opened_at > now() - interval '2 days'"])
+    assert [r.index.key_columns() for r in report.recommendations] == [("customer_id", "opened_at")]
+
+
+def test_partial_index_on_a_rare_value(tickets_dsn: str) -> None:
+    """status = 'failed' is 1 % of the rows (pg_stats): an index of only those rows, within a budget (1 MB) that
+    the full (status, opened_at) index (~3 MB) does not fit."""
+    report = run(tickets_dsn, ["SELECT id, opened_at FROM tickets WHERE status = 'failed' "
+                               "ORDER BY opened_at DESC LIMIT 50"], budget_bytes=2**20)
+    [rec] = report.recommendations
+    assert rec.index.where == "status = 'failed'" and rec.index.key_columns()[0] == "opened_at"
+    assert report.statements[0].cost_after < report.statements[0].cost_before * 0.1
+    common = run(tickets_dsn, ["SELECT id, opened_at FROM tickets WHERE status = 'open' "
+                               "ORDER BY opened_at DESC LIMIT 50"], budget_bytes=2**20)  # 90 % of the rows
+    assert not any(r.index.where for r in common.recommendations)
+    _applies(tickets_dsn, report)
+
+
+def test_hash_index_for_pure_equality_under_a_tight_budget(tickets_dsn: str) -> None:
+    from dbsage.tools.advisor.candidate import IndexCandidate, IndexKey
+
+    engine = connect(resolve(tickets_dsn))
+    try:
+        with engine.what_if() as backend:
+            btree = backend.index_size(IndexCandidate(schema_name="public", table="tickets",
+                                                      keys=(IndexKey(sql="email"),)))
+            hashed = backend.index_size(IndexCandidate(schema_name="public", table="tickets",
+                                                       keys=(IndexKey(sql="email"),), method="hash"))
+    finally:
+        engine.close()
+    assert hashed < btree
+    lookup = "SELECT id FROM tickets WHERE email = 'someone.with.a.long.address.4242@customers.example.com'"
+    roomy = run(tickets_dsn, [lookup])
+    assert [r.index.method for r in roomy.recommendations] == ["btree"]  # no budget: no hash candidate
+    tight = run(tickets_dsn, [lookup], budget_bytes=(btree + hashed) // 2)
+    assert [(r.index.method, r.index.key_columns()) for r in tight.recommendations] == [("hash", ("email",))]
+    assert "USING hash (email)" in tight.recommendations[0].create_sql
+    ranged = run(tickets_dsn, [lookup, "SELECT id FROM tickets WHERE email > 'z' ORDER BY email LIMIT 5"],
+                 budget_bytes=(btree + hashed) // 2)  # email is also read as a range: a hash cannot serve it
+    assert not any(r.index.method == "hash" for r in ranged.recommendations)
+    _applies(tickets_dsn, tight)
+
+
+def test_include_only_where_the_visibility_map_is_set(tickets_dsn: str) -> None:
+    report = run(tickets_dsn, ["SELECT label FROM fresh WHERE owner = 7",
+                               "SELECT subject FROM tickets WHERE customer_id = 7"])
+    by_table = {r.index.table: r for r in report.recommendations}
+    assert not by_table["fresh"].index.include
+    assert any("public.fresh" in n and "visibility map" in n and "VACUUM" in n for n in report.notes), report.notes
+    assert not any("public.tickets" in n for n in report.notes)
+    assert by_table["tickets"].index.include == ("subject",)  # settled: index-only scans are real

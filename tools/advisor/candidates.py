@@ -80,7 +80,7 @@ def for_access(access: TableAccess, frequency: Counter[tuple[str, str]],
             found.append(IndexCandidate(**base, keys=keys, include=include))
         if predicate and not key_columns & set(_WORD.findall(predicate)):
             found.append(IndexCandidate(**base, keys=keys, where=predicate))
-    found += _pattern_candidates(access, frequency, context.types.get(access.table_key, {}))
+    found += _pattern_candidates(access, frequency, context.types.get(access.table_key, {}), facts)
     found += _rare_value_candidates(access, keysets, facts)
     found += [IndexCandidate(**base, keys=(IndexKey(sql=k.sql),), method="hash")
               for k in access.equality + access.joins if context.hash_indexes and k.column
@@ -88,16 +88,19 @@ def for_access(access: TableAccess, frequency: Counter[tuple[str, str]],
     return found
 
 
-def _pattern_candidates(access: TableAccess, frequency: Counter[tuple[str, str]], types: dict[str, str]
-                        ) -> list[IndexCandidate]:
+def _pattern_candidates(access: TableAccess, frequency: Counter[tuple[str, str]], types: dict[str, str],
+                        facts: TableFacts | None) -> list[IndexCandidate]:
     """`col LIKE 'abc%'`: under a non-C collation only a pattern operator class serves it; under C the plain key
-    does (and also serves ORDER BY). Both are offered; the planner tells which one helps."""
+    does (and also serves ORDER BY and other comparisons). Without the column's collation, both are offered."""
     base = {"schema_name": access.schema_name, "table": access.table}
     eq = sorted(access.equality, key=lambda k: -frequency[(access.table_key, k.sql)])[:3]
     found: list[IndexCandidate] = []
     for key in access.prefix_like:
         opclass = pattern_opclass(types.get(key.sql)) if key.column else None
-        variants = [key] + ([key.model_copy(update={"opclass": opclass})] if opclass else [])
+        c_collated = facts is not None and facts.collations_known and key.sql in facts.c_collated
+        pattern = [key.model_copy(update={"opclass": opclass})] if opclass and not c_collated else []
+        plain = [] if pattern and facts is not None and facts.collations_known else [key]
+        variants = plain + pattern
         for variant in variants:
             found.append(IndexCandidate(**base, keys=(variant,)))
             rest = [e for e in eq if e.sql != key.sql]

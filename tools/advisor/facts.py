@@ -38,6 +38,8 @@ class TableFacts:
     pages: int = 0
     all_visible: int = 0
     columns: dict[str, ColumnStats] = field(default_factory=dict)
+    c_collated: set[str] = field(default_factory=set)  # text columns whose collation is C or POSIX
+    collations_known: bool = False
 
     def rare_value_fraction(self, column: str, literal_sql: str) -> float | None:
         """The share of rows `column = literal` selects, when the column has few distinct values (a status, a type:

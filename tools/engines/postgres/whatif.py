@@ -126,6 +126,11 @@ class PostgresWhatIf:
                     table.columns[row["column_name"]] = ColumnStats(
                         null_frac=float(row["null_frac"] or 0), n_distinct=float(row["n_distinct"] or 0),
                         common={str(v): float(f) for v, f in zip(values, freqs, strict=False)})
+                cur.execute(_sql("advisor_collations"), {"tables": sorted(table_keys)})
+                for row in cur.fetchall():
+                    facts.setdefault(row["table_key"], TableFacts()).c_collated.add(row["column_name"])
+                for table in facts.values():
+                    table.collations_known = True
         except psycopg.Error:
             return {}
         return facts
