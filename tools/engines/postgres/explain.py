@@ -6,6 +6,7 @@ inside the same READ ONLY transaction (rolled back afterwards) under the session
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -36,22 +37,75 @@ def explain_statement(engine: PostgresEngine, sql: str, *, run: bool = False) ->
         raise UsageError("the statement already starts with EXPLAIN", "pass the query itself; add --analyze to run it")
     # Syntax and "exactly one statement" are judged on the user's own text first, so an error's position points
     # into it rather than into the EXPLAIN (…) wrapper sent below.
-    parse_one(statement)
+    parameters = _parameter_count(parse_one(statement))
+    if run and parameters:
+        raise UsageError(f"--analyze runs the statement, and it has parameters ($1…${parameters}) without values",
+                         "drop --analyze for the generic plan, or write the values in place of the parameters")
     if run and guard.check(statement, "postgres").kind not in EXECUTABLE:
         raise UsageError("--analyze runs the statement, so it is only for plain reads (SELECT)",
                          "drop --analyze to see the plan without running it")
     options = "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON" if run else "SETTINGS, FORMAT JSON"
     # The guard judges what is actually sent: plan-only EXPLAIN of any allowed statement; ANALYZE of reads only.
     sent = guard.check(f"EXPLAIN ({options}) {statement}", "postgres")
-    document, context = _run(engine, sent, statement)
+    document, context = _run(engine, sent, statement, parameters)
     result = analyze(document, statement, context)
+    if parameters:
+        result.notes.append(f"planned generically, as a prepared statement whose {parameters} parameter(s) have no "
+                            "values yet: estimates use average selectivity for them")
+        if isinstance(document, list) and document and document[0].get("dbsage pruning off"):
+            result.notes.append("every partition is shown: with values, PostgreSQL skips at run time the "
+                                "partitions the parameters rule out")
     if run:
         result.notes.append("executed with EXPLAIN ANALYZE inside a read-only transaction that was rolled back "
                             f"(statement_timeout {engine.limits.statement_timeout_ms} ms)")
     return result
 
 
-def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tuple[Any, ExplainContext]:
+_GENERIC = "dbsage_generic_plan"
+
+
+def _parameter_count(tree: Any) -> int:
+    from pglast import ast
+
+    from dbsage.tools.guard.postgres import walk
+
+    return max((node.number for node in walk(tree) if isinstance(node, ast.ParamRef)), default=0)
+
+
+def _generic_explain(cur: psycopg.Cursor[Any], statement: str, parameters: int, options: str) -> Any:
+    """EXPLAIN of a statement with $n parameters and no values: PREPARE it (the parameter types come from their
+    context) and EXPLAIN EXECUTE it with NULLs under force_generic_plan, so the plan is the one the server would
+    use for any values — what PostgreSQL 16's EXPLAIN (GENERIC_PLAN) gives, on every version. Nothing executes:
+    EXPLAIN without ANALYZE only plans."""
+    cur.execute("SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)")
+    document = _explain_prepared(cur, statement, parameters, options)
+    if '"Subplans Removed"' in json.dumps(document):
+        # EXECUTE prunes partitions at start-up with the NULLs given for the parameters, hiding the partitions
+        # real values would read: plan again with pruning off so that they show (a note says so). The setting
+        # must be in place before PREPARE: a cached plan keeps the pruning it was made with.
+        cur.execute("SELECT pg_catalog.set_config('enable_partition_pruning', 'off', true)")
+        document = _explain_prepared(cur, statement, parameters, options)
+        if isinstance(document, list) and document:
+            document[0]["dbsage pruning off"] = True
+    return document
+
+
+def _explain_prepared(cur: psycopg.Cursor[Any], statement: str, parameters: int, options: str) -> Any:
+    # The prepared statement outlives a rollback, so it is deallocated here whatever happens; the rollback (to a
+    # savepoint, keeping the transaction-local settings) lets DEALLOCATE run after an error.
+    cur.execute("SAVEPOINT dbsage_generic")
+    cur.execute(f"PREPARE {_GENERIC} AS {statement}")  # the guard judged `statement` (the inner of `sent`)
+    try:
+        cur.execute(f"EXPLAIN ({options}) EXECUTE {_GENERIC}({', '.join(['NULL'] * parameters)})")
+        row = cur.fetchone()
+        return next(iter(row.values())) if row else None
+    finally:
+        cur.execute("ROLLBACK TO SAVEPOINT dbsage_generic")
+        cur.execute(f"DEALLOCATE {_GENERIC}")
+
+
+def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str,
+         parameters: int = 0) -> tuple[Any, ExplainContext]:
     # The same session layer as guarded execution (postgres_query): transaction-local statement timeout,
     # pg_catalog first on the search_path, and a refusal when a user function shadows a name the statement calls
     # (the planner folds immutable functions even without ANALYZE).
@@ -61,9 +115,12 @@ def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tupl
         try:
             with conn.cursor() as plain:  # it reads tuple rows
                 enter_guarded_session(plain, sent, engine.limits.statement_timeout_ms)
-            cur.execute(sent.sql)  # guarded above
-            row = cur.fetchone()
-            document = next(iter(row.values())) if row else None
+            if parameters:
+                document = _generic_explain(cur, statement, parameters, sent.sql.split("(", 1)[1].split(")", 1)[0])
+            else:
+                cur.execute(sent.sql)  # guarded above
+                row = cur.fetchone()
+                document = next(iter(row.values())) if row else None
             conn.rollback()  # nothing the statement did survives, even inside a read-only transaction
             context = _context(cur, document, statement)
         except psycopg.errors.QueryCanceled:
@@ -72,7 +129,8 @@ def _run(engine: PostgresEngine, sent: GuardedStatement, statement: str) -> tupl
                 "run without --analyze to see the plan without executing it") from None
         except psycopg.Error as exc:
             raise DatabaseError(f"PostgreSQL error: {redact(str(exc)).strip()}",
-                                "check the statement runs on its own (names, parameters: inline $1 values)") from None
+                                "check the statement runs on its own (table and column names; a parameter whose type "
+                                "the statement does not settle needs a cast, e.g. $1::int)") from None
     return document, context
 
 
