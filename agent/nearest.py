@@ -36,6 +36,39 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "list tables", "what is in this database?", "show me the tables", "which collections are there",
         "what objects does the schema have", "give me an overview of the schema",
     ),
+    "activity": (
+        "what is running right now", "are there any locks", "which session is blocking the others",
+        "show me idle in transaction sessions", "who is waiting on a lock", "is anything stuck at the moment",
+        "list the active sessions", "any long running transactions open", "how many connections are busy",
+    ),
+    "proposals": (
+        "which proposals are pending", "show the approval queue", "what changes are waiting for approval",
+        "list the proposals you filed", "what did you propose so far",
+    ),
+    "schema health": (
+        "foreign keys without an index", "which tables have no primary key", "are my constraints sane",
+        "check the schema design for problems", "any missing primary keys",
+    ),
+    "performance": (
+        "what is the cache hit ratio", "is the buffer cache big enough", "are queries spilling to temp files",
+        "how often do checkpoints happen", "is the buffer pool hit rate ok",
+    ),
+    "settings": (
+        "are the server settings right", "which parameters should I change", "is work_mem set sensibly",
+        "review the database configuration parameters", "show me settings that look wrong",
+    ),
+    "maintenance": (
+        "does anything need vacuum", "are there tables with many dead rows", "is autovacuum keeping up",
+        "are the planner statistics stale", "any sequence close to running out", "how far is xid wraparound",
+    ),
+    "security": (
+        "who has superuser", "is ssl enabled", "are passwords stored with md5", "who can create objects in public",
+        "audit the roles and privileges",
+    ),
+    "reliability": (
+        "is replication healthy", "how far behind is the replica", "is wal archiving working",
+        "any inactive replication slots", "are backups configured",
+    ),
     "knowledge": (
         "how do I add a column without locking the table", "what is the best way to paginate",
         "why does vacuum not remove dead rows", "how should I pick a primary key type",

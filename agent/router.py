@@ -1,8 +1,12 @@
 """The plain router: answers without a model by recognising the common intents and running the tools directly.
 
-It understands "explain this query", "why is this query slow", "what is slow", "check health", "suggest indexes",
-"describe table X" and "list tables". It composes its answer from the tools' summaries and always says that a
-model would make it conversational. It never guesses: an unrecognised question gets the list of what it knows.
+It understands questions with a statement in them ("why is this query slow: SELECT …", "explain …", "run …", "would
+an index on orders (customer_id) help SELECT …", "draft a migration to add an index on …"), "describe table X", and
+questions by topic: what is slow, what runs now (locks, blocked and idle sessions), health (and one family of it:
+indexes, cache hit ratio, settings, keys, vacuum, security, replication), index advice, the proposals queue, the
+tables, and practice questions for the knowledge base. The statement is cut from the prose around it. It composes
+its answer from the tools' summaries and always says that a model would make it conversational. It never guesses:
+an unrecognised question gets the list of what it knows.
 """
 
 from __future__ import annotations
@@ -36,14 +40,52 @@ _OBJECT = re.compile(r"(?i)\b(?:describe|structure of|columns (?:of|in)|schema o
 
 
 def extract_sql(question: str) -> str | None:
-    """The SQL statement in a question: a fenced/backticked block first, else from the first SQL keyword on."""
+    """The SQL statement in a question: a fenced/backticked block first, else from the first SQL keyword on, cut
+    where the prose after it begins ("SELECT … ? it takes ages", "SELECT …. Why is it slow?")."""
     fenced = _FENCED.search(question)
     if fenced:
         text = (fenced[1] or fenced[2]).strip()
         if _SQL_START.match(text):
             return text.rstrip("; \n")
     match = _SQL_START.search(question)
-    return match[0].strip().rstrip("; \n") if match else None
+    if not match:
+        return None
+    sql = _trim_prose(match[0].strip()).rstrip("; \n")
+    return sql if _SQL_START.match(sql) else match[0].strip().rstrip("; \n")
+
+
+# Where prose starts after a statement (outside quotes): a `;`; a `?` that is not a placeholder (placeholders follow
+# an operator, a comma or a parenthesis); a full stop, `!` or a dash between words; a new line followed by words; or
+# a clause people add ("it takes ages", "and why is it slow", "thanks").
+_PROSE_AFTER = re.compile(
+    r"""(?isx)
+      ;
+    | (?<![=<>(,]\s)(?<![=<>(,])\?
+    | (?<=[\w)'"])[.!](?=\s+\w|\s*$)
+    | \s[—–]\s | \s-\s(?=[a-z])
+    | \n\s*\n
+    | \s--(?=\s)
+    | \s(?:and\s+|but\s+)?(?:why|how\s+(?:come|can|do)|it|this|that)\s+(?:is|was|takes|took|runs|keeps|seems|feels|
+         gets|got|has|slow)\b
+    | \s(?:and\s+)?(?:why\b|please\b|thanks\b|thank\s+you|any\s+ideas|can\s+you|could\s+you|help\b)
+    | \s(?:is|runs|seems|feels|gets|got)\s+(?:so\s+|very\s+|really\s+|too\s+|super\s+)?(?:slow|sluggish)\b
+    """)
+
+
+def _trim_prose(text: str) -> str:
+    """`text` up to the first prose boundary outside a quoted string or identifier."""
+    quote = None
+    for position, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+            continue
+        if char in "'\"`":
+            quote = char
+            continue
+        boundary = _PROSE_AFTER.match(text, position)
+        if boundary and position > 0:
+            return text[:position].rstrip()
+    return text
 
 
 def _has(words: str, question: str) -> bool:
@@ -74,27 +116,100 @@ def _sql_intent(question: str) -> Plan | None:
     return _plan_sql(question, sql) if sql else None
 
 
+# "an index on orders (customer_id)", "CREATE INDEX ix ON public.orders USING hash (status)": the table and keys.
+_INDEX_SPEC = re.compile(
+    r"(?i)\b(?:create\s+(?:unique\s+)?index\b(?:\s+concurrently)?(?:\s+if\s+not\s+exists)?(?:\s+(?!on\b)\w+)?"
+    r"\s+on\s+(?:only\s+)?|index\s+on\s+(?:the\s+)?)([\w.\"]+\s*(?:using\s+\w+\s*)?\((?:[^()]|\([^()]*\))*\))")
+
+
+def _what_if_intent(question: str) -> Plan | None:
+    """An index in mind and a statement to try it on: the planner's cost before and after."""
+    indexes = [" ".join(m[1].split()) for m in _INDEX_SPEC.finditer(question)]
+    if not indexes or not _has(r"would|help|what if|faster|speed|worth|improve|benefit|change", question):
+        return None
+    sql = extract_sql(_INDEX_SPEC.sub(" ", question))
+    return [("what_if_indexes", {"statements": [sql], "indexes": indexes})] if sql else None
+
+
+_TABLE_COLUMNS = re.compile(r"^([\w.\"]+)\s*\((.*)\)$", re.S)
+
+
+def _migration_intent(question: str) -> Plan | None:
+    """"draft a migration that adds an index on orders (customer_id)": the safe pattern, filed as a proposal."""
+    if not _has(r"migration|draft", question):
+        return None
+    spec = _INDEX_SPEC.search(question)
+    parts = _TABLE_COLUMNS.match(spec[1]) if spec else None
+    if parts is None or not _has(r"index|unique", question):
+        return None
+    columns = [c.strip() for c in parts[2].split(",") if c.strip()]
+    intent = "add-unique" if _has(r"unique", question) else "add-index"
+    return [("draft_migration", {"intent": intent, "table": parts[1].strip('"'), "columns": columns})]
+
+
+# Words that follow "table" in a sentence without being a table's name ("which table has no primary key").
+_NOT_NAMES = frozenset({"has", "have", "had", "is", "are", "was", "were", "with", "without", "in", "of", "on", "for",
+                        "that", "which", "do", "does", "did", "size", "sizes", "should", "would", "could", "can",
+                        "will", "needs", "gets", "got", "takes", "lacks", "holds", "scan", "scans", "bloat"})
+
+
 def _describe_intent(question: str) -> Plan | None:
     match = _OBJECT_BEFORE.search(question) or _OBJECT.search(question)
-    return [("describe_object", {"name": match[1]})] if match else None
+    if match is None or match[1].lower() in _NOT_NAMES:
+        return None
+    return [("describe_object", {"name": match[1]})]
 
 
 def _keyword_intent(words: str, plan: Plan) -> Callable[[str], Plan | None]:
     return lambda question: plan if _has(words, question) else None
 
 
+def _family_intent(words: str, family: str) -> Callable[[str], Plan | None]:
+    return _keyword_intent(words, [("checkup", {"family": family})])
+
+
+def _proposals_plan(question: str) -> Plan:
+    status = next((s for s in ("pending", "approved", "rejected", "applied", "withdrawn") if s in question.lower()),
+                  None)
+    return [("list_proposals", {"status": status} if status else {})]
+
+
 INTENTS: list[Intent] = [
+    Intent("what if", "would an index on orders (customer_id) help SELECT … ?", _what_if_intent),
+    Intent("migration", "draft a migration to add an index on orders (customer_id)", _migration_intent),
     Intent("query", "why is this query slow: SELECT … / explain SELECT … / run SELECT …", _sql_intent),
+    Intent("proposals", "which proposals are pending?",
+           lambda q: _proposals_plan(q) if _has(r"proposals\b|approval queue|awaiting approval", q)
+           and not _has(r"index|file\b", q) else None),
+    Intent("activity", "what is running right now? / any locks or blocked sessions? / idle in transaction?",
+           _keyword_intent(r"right now|at (the|this) moment|currently|running now|executing|locks?\b|locked|lock waits?"
+                           r"|block(ing|ed|s)|waiting|stuck|hang|idle|sessions|connections|long[- ]running|in progress"
+                           r"|open transactions?|transactions? (open|running)",
+                           [("activity_now", {})])),
     # Questions about the indexes that exist are the checkup's (usage, duplicates), not the advisor's (new ones).
     Intent("index health", "which indexes are unused or duplicated?",
            _keyword_intent(r"unused|duplicate|redundant|invalid|bloat", [("checkup", {"family": "indexes"})])),
+    Intent("schema health", "foreign keys without an index? tables without a primary key?",
+           _family_intent(r"foreign.?keys?|primary.?keys?|\bfks?\b|constraints?|partition", "schema")),
+    Intent("performance", "what is the cache hit ratio?",
+           _family_intent(r"cache|hit ratio|hit rate|buffer pool|temp files|checkpoint|spill", "performance")),
+    Intent("settings", "are the server settings right?",
+           _family_intent(r"settings?|config|parameters?|knobs|work_mem|shared_buffers|max_connections|\.conf",
+                          "configuration")),
+    Intent("maintenance", "does anything need vacuum?",
+           _family_intent(r"vacuum|dead (rows|tuples)|wraparound|stale stat|statistics|sequence|xid", "maintenance")),
+    Intent("security", "who is superuser? is ssl on?",
+           _family_intent(r"secur|superuser|\bssl\b|tls|password|privilege|permission|grant|roles?\b",
+                          "security")),
+    Intent("reliability", "is replication healthy?",
+           _family_intent(r"replica|replication|standby|archiv|backup|\bwal\b|slots?\b|failover", "reliability")),
     Intent("advise", "suggest indexes (say 'propose' to file them)",
            lambda q: [("advise_indexes", {"propose": _has("propos|file", q)})]
            if _has(r"index|advi[cs]e|recommend", q) else None),
     Intent("top", "what is slow? / the heaviest statements",
-           _keyword_intent(r"slow|heav|expensive|top|busiest|most time", [("top_statements", {})])),
+           _keyword_intent(r"slow|heav|expensive|top|busiest|most time|cpu|hog", [("top_statements", {})])),
     Intent("checkup", "check health / any problems?",
-           _keyword_intent(r"health|check|problem|issue|wrong|audit", [("checkup", {})])),
+           _keyword_intent(r"health|check|problem|issue|wrong|audit|worry", [("checkup", {})])),
     Intent("describe", "describe table orders", _describe_intent),
     Intent("list", "list tables / what is in this database?",
            _keyword_intent(r"tables|objects|schema|collections|what.{0,20}(in|inside)", [("list_objects", {})])),
@@ -109,8 +224,17 @@ _PLANS: dict[str, Callable[[str], Plan]] = {
     "checkup": lambda q: [("checkup", {})],
     "list": lambda q: [("list_objects", {})],
     "knowledge": lambda q: [("search_knowledge", {"query": q})],
+    "activity": lambda q: [("activity_now", {})],
+    "proposals": _proposals_plan,
+    "schema health": lambda q: [("checkup", {"family": "schema"})],
+    "performance": lambda q: [("checkup", {"family": "performance"})],
+    "settings": lambda q: [("checkup", {"family": "configuration"})],
+    "maintenance": lambda q: [("checkup", {"family": "maintenance"})],
+    "security": lambda q: [("checkup", {"family": "security"})],
+    "reliability": lambda q: [("checkup", {"family": "reliability"})],
 }
-_EXTRACTING = ("query", "describe")  # these need a statement or a name out of the question: their rules go first
+_EXTRACTING = ("what if", "migration", "query", "describe")  # these need a statement or a name out of the question:
+# their rules go first
 
 
 def route(question: str) -> tuple[str, Plan] | None:

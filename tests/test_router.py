@@ -65,9 +65,11 @@ def test_extract_sql(question: str, sql: str | None) -> None:
     assert extract_sql(question) == sql
 
 
-def test_slow_query_files_proposals_for_what_it_advises() -> None:
+def test_slow_query_advises_but_files_proposals_only_when_asked() -> None:
     routed = route(f"why is this query slow: {SQL}")
-    assert routed and routed[1][1] == ("advise_indexes", {"statements": [SQL], "propose": True})
+    assert routed and routed[1][1] == ("advise_indexes", {"statements": [SQL], "propose": False})
+    asked = route(f"propose indexes for {SQL}")
+    assert asked and asked[1][1] == ("advise_indexes", {"statements": [SQL], "propose": True})
     assert route("suggest indexes") == ("advise", [("advise_indexes", {"propose": False})])
     assert route("propose indexes") == ("advise", [("advise_indexes", {"propose": True})])
 
