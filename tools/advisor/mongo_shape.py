@@ -263,6 +263,9 @@ def _js_value(value: Any) -> str:
 def esr_index(shape: QueryShape, max_keys: int = 6, cover: bool = True) -> EsrIndex | None:
     """The ESR index for `shape`: equality fields, then sort, then ranges; covering when the projection allows
     (few fields, `_id` excluded); partial when a filter part never varies (a boolean, null or $exists: true)."""
+    unanchored = {r.field for r in shape.regexes if not r.anchored}
+    if unanchored and not shape.equality and not shape.sort and set(shape.ranges) <= unanchored:
+        return None  # only unanchored patterns: every key would be read anyway; anchoring is the fix, not an index
     partial = {f: c for f, c in shape.constants.items() if f in shape.equality + shape.ranges}
     keys: list[tuple[str, int]] = []
     for name in shape.equality:

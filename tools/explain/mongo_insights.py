@@ -108,7 +108,8 @@ def in_memory_sort(stage: MongoStage, plan: MongoPlan, ctx: MongoExplainContext,
         return None
     sorted_rows = max((c.n_returned or 0 for c in stage.children), default=0) or plan.docs_examined or 0
     facts = ctx.collection(stage.collection or plan.collection)
-    ordering = next((i for i in (facts.indexes if facts else []) if shape and provides_order(i.keys, shape)), None)
+    ordering = next((i for i in (facts.indexes if facts else []) if shape and provides_order(i.keys, shape)
+                     and esr_problem([(k, d if isinstance(d, int) else 1) for k, d in i.keys], shape) is None), None)
     pattern = "{" + ", ".join(f"{k}: {d}" for k, d in stage.sort_pattern) + "}"
     if ordering is not None:
         fix = (f"// the index {ordering.name} already returns this order; the planner chose another one. Compare "
