@@ -165,10 +165,9 @@ def test_schema_overview_keeps_names_whole_at_80_columns(shop: str) -> None:
     result = run_dbsage("schema", "--db", shop, env=NARROW)
     assert result.returncode == 0, result.stderr
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
-    names = column_text(result.stdout, 1)
     for name in ("public.orders_with_a_rather_long_table_name", "public.customers_with_a_rather_long_name"):
-        assert name in names
-    assert "…" not in names
+        # whole on one line: neither cut with … nor folded over two lines of a cell
+        assert any(name in line for line in result.stdout.splitlines()), result.stdout
     wide = run_dbsage("schema", "--db", shop)  # with room, the comment column is there
     assert "every order the shop ever took" in wide.stdout
 

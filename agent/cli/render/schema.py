@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -38,6 +39,7 @@ def _kind(table: Table) -> str:
 
 _OVERVIEW_HEADERS = ("object", "kind", "columns", "rows (est.)", "size", "indexes", "PK", "comment")
 _RIGHT_ALIGNED = {"columns", "rows (est.)", "size", "indexes"}
+_NARROW_HEADERS = ("object", "kind", "cols", "rows", "size", "idx", "PK")
 
 
 def print_overview(snapshot: SchemaSnapshot) -> None:
@@ -52,13 +54,26 @@ def print_overview(snapshot: SchemaSnapshot) -> None:
         _print_plain(title, rows)
         return
     headers: tuple[str, ...] = _OVERVIEW_HEADERS
-    if _fixed_width(rows) + _MIN_COMMENT_WIDTH > stdout.width:  # a narrow terminal: keep names whole, drop comments
-        headers, rows = headers[:-1], [row[:-1] for row in rows]
-        title += " · comments: dbsage schema OBJECT"
-    grid = RichTable(title=title, title_justify="left")
-    for header in headers:
-        grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left",
-                        overflow="ellipsis" if header == "comment" else "fold")
+    if _fixed_width(rows) + _MIN_COMMENT_WIDTH <= stdout.width:
+        grid = RichTable(title=title, title_justify="left")
+        for header in headers:
+            grid.add_column(header, justify="right" if header in _RIGHT_ALIGNED else "left",
+                            overflow="ellipsis" if header == "comment" else "fold")
+    else:
+        # A narrow terminal (or a pipe's 80 columns): no comments, one-word headers, no vertical rules, and no cell
+        # narrower than its text, so a name or a size is never broken mid-word; if even that is too wide, plain
+        # aligned lines (longer than the terminal, but whole).
+        headers = _NARROW_HEADERS
+        widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+        if sum(widths) + 3 * (len(widths) - 1) > stdout.width:
+            _print_stacked(title, rows)
+            return
+        rows = [row[:-1] for row in rows]
+        grid = RichTable(title=title + " · details: dbsage schema OBJECT", title_justify="left",
+                         box=box.SIMPLE_HEAD, pad_edge=False)
+        for header, width, name in zip(headers, widths, _OVERVIEW_HEADERS, strict=False):
+            grid.add_column(header, justify="right" if name in _RIGHT_ALIGNED else "left", no_wrap=True,
+                            min_width=width)
     for row in rows:
         grid.add_row(*(Text(cell) for cell in row))  # Text: database strings are never read as rich markup
     stdout.print(grid)
@@ -71,6 +86,18 @@ def _fixed_width(rows: list[tuple[str, ...]]) -> int:
     """Columns the overview needs without wrapping anything but the comment, borders and padding included."""
     cells = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(_OVERVIEW_HEADERS[:-1])]
     return sum(cells) + 3 * len(_OVERVIEW_HEADERS) + 1
+
+
+def _print_stacked(title: str, rows: list[tuple[str, ...]]) -> None:
+    """Each object on a line of its own, its figures on the next: fits any terminal a name fits in."""
+    stdout.print(title, markup=False)
+    for name, kind, columns, rows_est, size, indexes, pk, comment in rows:
+        details = f"{kind} · {columns} columns · {rows_est} rows (est.) · {size} · {indexes} indexes · PK {pk}"
+        if comment:
+            room = stdout.width - len(details) - 7
+            details += f" · {comment if len(comment) <= room else comment[:max(room - 1, 0)] + '…'}" if room > 8 else ""
+        stdout.print(name, markup=False, crop=False, soft_wrap=True)
+        stdout.print(f"    {details}", markup=False, soft_wrap=True)
 
 
 def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
