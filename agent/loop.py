@@ -10,6 +10,8 @@ but leaves both intact: `AgentLoop.resume()` retries the turn from where it stop
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -20,13 +22,15 @@ from pydantic import BaseModel, Field
 from dbsage.agent.answer import Answer, answer_from
 from dbsage.agent.hooks import TurnCancelled, TurnHooks
 from dbsage.agent.injection import DATA_NOTE, as_data, flagged
+from dbsage.agent.limits import TurnLimits
 from dbsage.agent.model import ModelConfig, ModelError, explain_api_error
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.registry import ToolOutcome, call, registry
+from dbsage.agent.toolkit.registry import ToolOutcome, call, clip_error, registry
 from dbsage.agent.toolkit.spec import tool_description
 from dbsage.agent.transcripts import Transcript
 from dbsage.tools.errors import DbsageError
 
+WRITING_GRACE_S = 5.0  # past the turn's time limit, how long a model may finish the message it is writing
 CHARS_PER_TOKEN = 4  # a rough, conservative ratio for English and SQL; we only need a bound, not a count
 
 
@@ -95,14 +99,19 @@ class AgentLoop:
 
     def __init__(self, ctx: ToolContext, chat_model: Any, *, transcript: Transcript | None = None,
                  config: ModelConfig | None = None, on_token: Callable[[str], None] | None = None,
-                 budget_tokens: int = 6_000, per_result_tokens: int = 2_000, max_steps: int = 12,
-                 stream: bool = True, hooks: TurnHooks | None = None) -> None:
+                 budget_tokens: int = 6_000, per_result_tokens: int = 2_000, max_steps: int | None = None,
+                 stream: bool = True, hooks: TurnHooks | None = None, limits: TurnLimits | None = None) -> None:
         self.ctx = ctx
         self.config = config
         self.transcript = transcript
         self.hooks = hooks or TurnHooks(on_token=on_token)  # agent/session.py watches and cancels turns here
         self.conversation = Conversation()
-        self._budget_tokens, self._per_result_tokens, self._max_steps = budget_tokens, per_result_tokens, max_steps
+        self.limits = limits or TurnLimits()
+        if max_steps is not None:
+            self.limits = self.limits.model_copy(update={"max_steps": max_steps})
+        self._budget_tokens, self._per_result_tokens = budget_tokens, per_result_tokens
+        self._max_steps = self.limits.max_steps
+        self._guard = _TurnGuard(self.limits)
         self._modes = ["updates", "messages"] if stream else ["updates"]  # "messages" makes the model stream
         self._budget = TurnBudget(budget_tokens, per_result_tokens)
         self._outcomes: list[ToolOutcome] = []
@@ -126,7 +135,13 @@ class AgentLoop:
     def _tool_runner(self, name: str) -> Callable[..., str]:
         def run(**arguments: Any) -> str:
             self.hooks.tool_started(name, arguments)
-            outcome = call(self.ctx, name, arguments)
+            refusal = self._guard.admit()
+            if refusal is not None:  # over a per-turn limit: not run, and the model is told to answer now
+                outcome = ToolOutcome(tool=name, arguments=arguments, ok=False, status="not_run",
+                                      error_type="TurnLimit", error=f"not run: {refusal}",
+                                      hint="answer now from the results you already have")
+            else:
+                outcome = call(self.ctx, name, arguments)
             self._outcomes.append(outcome)
             self._record("tool", **outcome.model_dump(mode="json"))
             self.hooks.tool_finished(outcome)
@@ -166,10 +181,13 @@ class AgentLoop:
         from langgraph.errors import GraphRecursionError
 
         self._budget = TurnBudget(self._budget_tokens, self._per_result_tokens)
+        self._guard = _TurnGuard(self.limits)
+        self._turn_first_message = len(self.conversation.messages)
 
         try:
             self._stream(self.conversation.messages)
         except GraphRecursionError:  # the model kept calling tools: answer with what it has, and say so
+            self._guard.stop(f"the model was still calling tools after {self._max_steps} steps (the turn's limit)")
             self._budget.notes.append(f"stopped after {self._max_steps} steps before the model gave a final answer")
         except (ModelError, TurnCancelled):
             raise
@@ -180,12 +198,13 @@ class AgentLoop:
                                    "this is a dbsage bug: ask again; please report it")
             self._record("error", error=type(typed).__name__, message=typed.message)
             raise typed from exc
+        self._close_unanswered(self.conversation.messages)
         self.conversation.pending_question = None
         return self._answer(question, self._outcomes[self._turn_start:])
 
     def _stream(self, messages: list[Any]) -> None:
         """Run the graph, appending each new message to the conversation as soon as it exists."""
-        from langchain_core.messages import AIMessage, AIMessageChunk
+        from langchain_core.messages import AIMessageChunk
 
         inputs = {"messages": list(messages)}
         config = {"recursion_limit": 2 * self._max_steps + 1}
@@ -195,22 +214,91 @@ class AgentLoop:
                 token, _meta = chunk
                 if isinstance(token, AIMessageChunk) and isinstance(token.content, str):
                     self.hooks.token(token.content)
-                continue
-            for update in (chunk or {}).values():
-                for message in (update or {}).get("messages", []):
-                    messages.append(message)
-                    if isinstance(message, AIMessage):
-                        self._record("assistant", text=_text(message),
-                                     tool_calls=[{"name": c["name"], "args": c["args"]} for c in message.tool_calls])
+            else:
+                stopped_before = self._guard.stopped
+                self._take_update(chunk, messages)
+                if stopped_before and _asks_for_tools(chunk):  # it had its chance to answer: end the turn
+                    break
+            # Leaving the loop closes the stream, which stops the model call too. Between steps the limit is exact;
+            # while the model is writing it gets a little grace, so a step it finishes is not lost half-written.
+            if self._guard.out_of_time(grace_s=0 if mode == "updates" else WRITING_GRACE_S):
+                self._guard.stop(f"the turn's time limit of {self.limits.max_seconds:g} s was reached")
+                break
+
+    def _take_update(self, chunk: Any, messages: list[Any]) -> None:
+        from langchain_core.messages import AIMessage
+
+        for update in (chunk or {}).values():
+            for message in (update or {}).get("messages", []):
+                messages.append(message)
+                if isinstance(message, AIMessage):
+                    self._guard.new_step()
+                    self._record("assistant", text=_text(message),
+                                 tool_calls=[{"name": c["name"], "args": c["args"]} for c in message.tool_calls])
+                elif getattr(message, "status", None) == "error":  # refused before any tool of ours ran
+                    self._record_unrun_call(message, messages)
+
+    def _close_unanswered(self, messages: list[Any]) -> None:
+        """Tool calls of this turn left without a result (the turn stopped first) get one saying they were not run:
+        they are listed in the answer, and the history stays valid for the next turn (an API refuses a tool call
+        without its result)."""
+        from langchain_core.messages import AIMessage, ToolMessage
+
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        reason = self._guard.stopped or "the turn stopped"
+        for message in list(messages[self._turn_first_message:]):
+            for tool_call in message.tool_calls if isinstance(message, AIMessage) else []:
+                if tool_call.get("id") in answered:
+                    continue
+                messages.append(ToolMessage(content=f"not run: {reason}", tool_call_id=tool_call.get("id") or "",
+                                            name=tool_call["name"], status="error"))
+                outcome = ToolOutcome(tool=tool_call["name"][:100], arguments=dict(tool_call.get("args") or {}),
+                                      ok=False, status="not_run", error_type="TurnLimit", error=f"not run: {reason}")
+                self._outcomes.append(outcome)
+                self._record("tool", **outcome.model_dump(mode="json"))
+
+    def _record_unrun_call(self, message: Any, messages: list[Any]) -> None:
+        """A call langchain answered itself: a tool name the model made up, or arguments that do not match the
+        tool's schema. It is listed with the others, so the answer shows every call the model attempted."""
+        from langchain_core.messages import AIMessage
+
+        name = str(getattr(message, "name", "") or "")
+        arguments: dict[str, Any] = {}
+        for earlier in reversed(messages):
+            if isinstance(earlier, AIMessage):
+                found = [c for c in earlier.tool_calls if c.get("id") == message.tool_call_id]
+                if found:
+                    name, arguments = found[0]["name"], dict(found[0].get("args") or {})
+                    break
+        known = name in registry() or name == "fetch_result"
+        outcome = ToolOutcome(tool=name[:100], arguments=arguments, ok=False,
+                              status="bad_arguments" if known else "unknown_tool",
+                              error_type="ValidationError" if known else "UnknownTool",
+                              error=clip_error(_text(message)),
+                              hint="call it again with arguments that match its schema" if known
+                              else f"the tools are: {', '.join([*registry(), 'fetch_result'])}")
+        self._outcomes.append(outcome)
+        self._record("tool", **outcome.model_dump(mode="json"))
+        self.hooks.tool_finished(outcome)
 
     def _answer(self, question: str, outcomes: list[ToolOutcome]) -> Answer:
         from langchain_core.messages import AIMessage
 
-        final = next((m for m in reversed(self.conversation.messages) if isinstance(m, AIMessage)), None)
+        this_turn = self.conversation.messages[self._turn_first_message:]
+        final = next((m for m in reversed(this_turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = _text(final) if final is not None else ""
+        if self._guard.out_of_time():
+            self._guard.stop(f"the turn's time limit of {self.limits.max_seconds:g} s was reached")
+        if not text.strip() and self._guard.stopped is None:
+            self._guard.stop("the model ended its turn without an answer")
+        stopped = self._guard.stopped
+        if stopped is not None and not text.strip():  # never an empty answer: say it stopped, why, and what was found
+            text = stopped_text(stopped, outcomes)
         notes = [*self._budget.notes, *(w for o in outcomes for w in o.warnings)]
+        if stopped is not None:
+            notes.append(f"stopped: {stopped}")
         answer = answer_from(question, "model", text, outcomes, notes=notes, transcript=self.transcript,
-                             model=self.config.display if self.config else None)
+                             model=self.config.display if self.config else None, stopped_reason=stopped)
         self._record("answer", text=text, notes=notes, proposals=[p.model_dump() for p in answer.proposals])
         return answer
 
@@ -224,3 +312,61 @@ def _text(message: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def _asks_for_tools(chunk: Any) -> bool:
+    """Whether a streamed update carries a model message that calls tools."""
+    return any(getattr(m, "tool_calls", None) for update in (chunk or {}).values()
+               for m in (update or {}).get("messages", []))
+
+
+def stopped_text(reason: str, outcomes: list[ToolOutcome]) -> str:
+    """The answer of a turn a limit ended before the model answered: that it stopped, why, and what was found."""
+    lines = [f"dbsage stopped this turn before the model finished: {reason}.", "What the tool calls found so far:"]
+    for o in outcomes[:20]:
+        first = (o.summary.splitlines() or ["done"])[0] if o.ok else f"{o.status}: {(o.error or '').splitlines()[0]}"
+        lines.append(f"- {o.tool}: {first[:200]}")
+    if not outcomes:
+        lines.append("- nothing yet")
+    lines.append("Ask a narrower question, or raise the limits ([agent] in dbsage.toml).")
+    return "\n".join(lines)
+
+
+class _TurnGuard:
+    """The per-turn limits while a turn runs (agent/limits.py). Tools of one step run on several threads."""
+
+    def __init__(self, limits: TurnLimits) -> None:
+        self.limits = limits
+        self.started = time.monotonic()
+        self.calls = 0
+        self.step_calls = 0
+        self.stopped: str | None = None
+        self._lock = threading.Lock()
+
+    def new_step(self) -> None:
+        with self._lock:
+            self.step_calls = 0
+
+    def out_of_time(self, grace_s: float = 0.0) -> bool:
+        return time.monotonic() - self.started > self.limits.max_seconds + grace_s
+
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            self.stopped = self.stopped or reason
+
+    def admit(self) -> str | None:
+        """None when one more tool call may run; otherwise why not (a turn-wide limit also stops the turn)."""
+        with self._lock:
+            if time.monotonic() - self.started > self.limits.max_seconds:
+                reason = f"the turn's time limit of {self.limits.max_seconds:g} s was reached"
+            elif self.calls >= self.limits.max_tool_calls:
+                reason = f"the turn's limit of {self.limits.max_tool_calls} tool calls was reached"
+            elif self.step_calls >= self.limits.max_parallel_calls:
+                return (f"more than {self.limits.max_parallel_calls} tool calls in one step (the limit per step); "
+                        "make fewer calls at once")
+            else:
+                self.calls += 1
+                self.step_calls += 1
+                return None
+            self.stopped = self.stopped or reason
+            return reason

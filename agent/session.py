@@ -50,6 +50,7 @@ from pydantic import BaseModel, Field
 from dbsage.agent.answer import NO_MODEL_NOTE, Answer, ProposalRef
 from dbsage.agent.hooks import TurnCancelled, TurnHooks
 from dbsage.agent.injection import as_data
+from dbsage.agent.limits import load_turn_limits
 from dbsage.agent.model import ModelConfig, ModelError
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.agent.toolkit.registry import ToolOutcome, call
@@ -178,6 +179,7 @@ class Session:
         self._lock = threading.Lock()
         self._active: TurnHooks | None = None
         self._cancelled_at: float | None = None
+        self.limits = load_turn_limits()  # per-turn wall time, tool calls, parallel calls, steps (agent/limits.py)
 
     # -- construction --------------------------------------------------------------------------------------------
 
@@ -409,7 +411,8 @@ class Session:
         from dbsage.agent.loop import AgentLoop
 
         self._fit_history(question, emit)
-        loop = AgentLoop(self.ctx, self.chat_model, transcript=self.transcript, config=self.config, hooks=hooks)
+        loop = AgentLoop(self.ctx, self.chat_model, transcript=self.transcript, config=self.config, hooks=hooks,
+                         limits=self.limits)
         history = self._history()
         loop.conversation.messages = list(history)  # the loop appends to its own copy: a cancel leaves ours intact
         answer = loop.ask(question)

@@ -105,7 +105,7 @@ def test_data_markers_cannot_be_closed_from_inside() -> None:
 def test_a_model_that_never_stops_calling_tools_is_stopped_with_a_note(ctx: ToolContext) -> None:
     model = ScriptedChatModel([tool_call("list_objects", call_id=f"c{n}") for n in range(10)])
     answer = AgentLoop(ctx, model, max_steps=3).ask("loop forever")
-    assert len(answer.tool_calls) <= 3
+    assert len([c for c in answer.tool_calls if c.ok]) <= 3  # the call left unanswered is listed as not_run
     assert "stopped after 3 steps before the model gave a final answer" in answer.notes
 
 
