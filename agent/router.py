@@ -290,7 +290,8 @@ def answer(ctx: ToolContext, question: str, transcript: Transcript | None = None
         hooks.tool_finished(outcomes[-1])
     text = _compose(outcomes) if routed else _not_understood()
     result = answer_from(question, "router", f"{text}\n\n({NO_MODEL_NOTE})", outcomes, transcript=transcript,
-                         notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE])
+                         notes=[*(w for o in outcomes for w in o.warnings), NO_MODEL_NOTE],
+                         intent=routed[0] if routed else None)
     if transcript:
         transcript.record("answer", text=result.answer, intent=routed[0] if routed else None)
     return result
