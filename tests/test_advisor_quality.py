@@ -176,6 +176,11 @@ def test_each_index_reports_its_marginal_gain_next_to_the_total(events_dsn: str)
     assert without_each <= report.cost_before - report.cost_after + 1e-6 * report.cost_before
     marginals = [r.marginal_benefit or 0.0 for r in report.recommendations]
     assert marginals == sorted(marginals, reverse=True)
+    from dbsage.agent.proposals.advice import draft_for
+
+    smallest = report.recommendations[-1]
+    text = draft_for(smallest, report, "postgres").estimated_benefit or ""
+    assert f"−{smallest.marginal_reduction:.1%} from this index" in text and f"−{report.reduction:.1%}" in text
 
 
 POOL_WORKLOAD = [

@@ -15,8 +15,12 @@ from dbsage.tools.advisor.report import AdviceReport, Recommendation
 
 def draft_for(rec: Recommendation, report: AdviceReport, engine: str) -> ProposalDraft:
     helped = ", ".join(f"{s.statement_id} cost {s.cost_before:,.0f}→{s.cost_after:,.0f}" for s in rec.helps)
-    benefit = (f"planner cost −{rec.benefit:,.0f} (weighted)" if report.verified
-               else "unverified (heuristic: hypopg missing)")
+    benefit = "unverified (heuristic: hypopg missing)"
+    if report.verified and rec.marginal_reduction is not None:  # its own share, not the set's (issue 10)
+        benefit = (f"workload planner cost −{rec.marginal_reduction:.1%} from this index (the set without it costs "
+                   f"{rec.marginal_benefit or 0.0:,.0f} more, weighted); the whole set −{report.reduction:.1%}")
+    elif report.verified:
+        benefit = f"planner cost −{rec.benefit:,.0f} (weighted)"
     return ProposalDraft(
         title=f"create index {rec.index.name}", engine=engine, target=report.target, up_sql=rec.create_sql,
         down_sql=rec.drop_sql, estimated_benefit=benefit, size_bytes=rec.size_bytes,
