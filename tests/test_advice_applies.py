@@ -129,6 +129,16 @@ def _apply(dsn: str, script: str) -> list[str]:
     return done
 
 
+def _run_file(dsn: str, script: str) -> None:
+    """Run a migration file as psql would: every statement in order, its own BEGIN/COMMIT included — so a
+    CONCURRENTLY step inside a transaction block would fail here as it would there."""
+    from pglast import split
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in split(script, with_parser=False):
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
 def _findings(report: CheckReport) -> set[tuple[str, str]]:
     return {(f.id, f.object or "") for f in report.findings if f.family in OBJECT_FAMILIES}
 
@@ -265,9 +275,9 @@ def test_exported_proposals_apply(engine_on, tmp_path: Path) -> None:
             downs = [p for p in paths if p not in ups]
             for path in ups:
                 partitioned += "ON ONLY" in path.read_text()
-                _apply(dsn, path.read_text())
+                _run_file(dsn, path.read_text())
             for path in downs:
-                _apply(dsn, path.read_text())
+                _run_file(dsn, path.read_text())
     assert partitioned or not any(r.index.table == "payment" for r in report.recommendations)
 
 
