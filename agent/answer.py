@@ -75,9 +75,19 @@ def answer_from(question: str, mode: Literal["model", "router"], text: str, outc
 
 
 def json_schema() -> dict[str, object]:
-    """The published schema of the answer document (docs/answer.schema.json)."""
+    """The published schema of the answer document (docs/answer.schema.json): `dbsage ask --format json` adds the
+    CLI's envelope (`dbsage`, `command`); the MCP `ask` tool's structured content is the Answer itself (with
+    `result_cut` when max_chars cut it)."""
     schema = Answer.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "dbsage/answer.schema.json", **schema}
+    properties = {
+        "dbsage": {"const": 1, "description": "the JSON version of `dbsage ask --format json` (absent over MCP)"},
+        "command": {"const": "ask", "description": "`dbsage ask --format json` only"},
+        "result_cut": {"type": "array", "items": {"type": "string"},
+                       "description": "MCP only: what max_chars cut from this document"},
+        **schema["properties"],
+    }
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "dbsage/answer.schema.json",
+            **schema, "properties": properties}
 
 
 if __name__ == "__main__":
