@@ -18,11 +18,11 @@ INSERT INTO devices SELECT g, 'SN' || lpad(g::text, 8, '0') || '-' || (ARRAY['A'
   CASE WHEN g % 100 = 0 THEN 'faulty' WHEN g % 25 = 0 THEN 'retired' ELSE 'active' END,
   date '2020-01-01' + g % 1500, now() - ((g * 37) % 4000) * interval '1 minute'
   FROM generate_series(1, 60000) g;
-INSERT INTO readings SELECT g, 1 + (g * 7919) % 60000, now() - (g % 2592000) * interval '1 second',
+INSERT INTO readings SELECT g, 1 + (g::bigint * 7919) % 60000, now() - (g % 2592000) * interval '1 second',
   (ARRAY['temperature','humidity','pressure','voltage','current','vibration'])[1 + g % 6],
-  ((g * 31) % 1000) / 10.0, CASE WHEN g % 97 = 0 THEN 2 WHEN g % 53 = 0 THEN 1 ELSE 0 END
+  ((g::bigint * 31) % 1000) / 10.0, CASE WHEN g % 97 = 0 THEN 2 WHEN g % 53 = 0 THEN 1 ELSE 0 END
   FROM generate_series(1, 3000000) g;
-INSERT INTO alerts SELECT g, 1 + (g * 104729) % 60000, now() - (g % 1296000) * interval '2 seconds',
+INSERT INTO alerts SELECT g, 1 + (g::bigint * 104729) % 60000, now() - (g % 1296000) * interval '2 seconds',
   CASE WHEN g % 20 = 0 THEN 'critical' WHEN g % 4 = 0 THEN 'warning' ELSE 'info' END,
   CASE WHEN g % 50 = 0 THEN 'acked' WHEN g % 20 = 1 THEN 'open' ELSE 'closed' END,
   'E' || (100 + g % 900), CASE WHEN g % 3 = 0 THEN g % 400 END, 'threshold crossed on sensor ' || g % 8
