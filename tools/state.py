@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
+from typing import Any
 
 
 def state_dir() -> Path:
@@ -28,3 +29,36 @@ def current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name (container without passwd entry)
         return f"uid {os.getuid()}"
+
+
+def state_db_dsn() -> str | None:
+    """Where a team keeps one shared proposals queue: DBSAGE_STATE_DB, else `[state] dsn` in dbsage.toml (a
+    PostgreSQL DSN; `${VAR}` references are expanded). None: the SQLite file in the state dir."""
+    value = os.environ.get("DBSAGE_STATE_DB", "").strip()
+    if value:
+        return value
+    from dbsage.tools.errors import ConfigError
+    from dbsage.tools.targets import _expand_env, load_config
+
+    config, path = load_config()
+    section = config.get("state", {})
+    dsn = section.get("dsn") if isinstance(section, dict) else None
+    if dsn is None:
+        return None
+    if not isinstance(dsn, str) or "://" not in dsn:
+        raise ConfigError(f"[state] dsn in {path} is not a DSN", 'write it as dsn = "postgresql://user@host/db"')
+    return _expand_env(dsn, f"[state] dsn in {path}")
+
+
+def connect_state_db(dsn: str) -> Any:
+    """A connection to the shared state database `dsn` that speaks like sqlite3 (tools/engines/postgres/statedb.py);
+    only PostgreSQL holds a shared store."""
+    from dbsage.tools.engines.registry import engine_for_scheme
+    from dbsage.tools.errors import ConfigError
+
+    if engine_for_scheme(dsn.split("://", 1)[0]) != "postgres":
+        raise ConfigError("the shared proposals store must be a PostgreSQL database",
+                          "point [state] dsn / DBSAGE_STATE_DB at postgresql://…, or leave it out for the SQLite file")
+    from dbsage.tools.engines.postgres.statedb import connect_state
+
+    return connect_state(dsn)

@@ -25,6 +25,7 @@ from dbsage.agent.cli.commands.kb import kb_app
 from dbsage.agent.cli.commands.lint import lint_command
 from dbsage.agent.cli.commands.mcp import mcp_command
 from dbsage.agent.cli.commands.migrate import migrate_app
+from dbsage.agent.cli.commands.move_store import move_store_command
 from dbsage.agent.cli.commands.proposals import proposals_app
 from dbsage.agent.cli.commands.rehearse import rehearse_command
 from dbsage.agent.cli.commands.schema import schema_command
@@ -69,6 +70,7 @@ app.command("slack")(slack_command)
 app.command("advise")(advise_command)
 app.command("lint")(lint_command)
 proposals_app.command("apply")(apply_command)
+proposals_app.command("move-store")(move_store_command)
 app.add_typer(proposals_app, name="proposals")
 migrate_app.command("rehearse")(rehearse_command)
 app.add_typer(migrate_app, name="migrate")

@@ -8,7 +8,6 @@ running, steps not started.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,16 +22,12 @@ def _now() -> str:
 
 
 @contextmanager
-def _db(store: ProposalStore) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(store.path, timeout=10)
-    try:
-        with db:  # one transaction: commit on success, roll back on error
-            yield db
-    finally:
-        db.close()
+def _db(store: ProposalStore) -> Iterator[Any]:
+    with store.connect() as db:  # one transaction, on whichever database holds the store (SQLite or shared)
+        yield db
 
 
-def _audit(db: sqlite3.Connection, proposal_id: int, who: str, action: str, note: str | None) -> None:
+def _audit(db: Any, proposal_id: int, who: str, action: str, note: str | None) -> None:
     db.execute("INSERT INTO audit (proposal_id, at, who, action, note) VALUES (?, ?, ?, ?, ?)",
                (proposal_id, _now(), who, action, note))
 
@@ -48,7 +43,9 @@ def stored(store: ProposalStore, proposal_id: int) -> dict[str, Any]:
     """The rehearsal and apply record as stored (JSON text or None)."""
     with _db(store) as db:
         row = db.execute("SELECT rehearsal, apply_outcome FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-    return {"rehearsal": row[0], "apply_outcome": row[1]} if row else {"rehearsal": None, "apply_outcome": None}
+    if row is None:
+        return {"rehearsal": None, "apply_outcome": None}
+    return {"rehearsal": row["rehearsal"], "apply_outcome": row["apply_outcome"]}
 
 
 def start_apply(store: ProposalStore, proposal_id: int, record_json: str, by: str, note: str) -> None:

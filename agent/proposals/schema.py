@@ -1,5 +1,9 @@
 """The proposals store's SQLite schema, applied as numbered migrations (migrations/NNNN_name.sql).
 
+The shared store in PostgreSQL (`[state] dsn`, tools/state.py) takes the same steps (`migrate_shared`): a file in
+`migrations/postgresql/` replaces the step of the same number where the two databases spell it differently (only
+0001 so far); `schema_migrations` is its record, written under a transaction-level lock.
+
 `PRAGMA user_version` holds the number of the last migration applied; `schema_migrations` records each one with
 when it ran, for people reading the file. A store opened by a newer dbsage is migrated forward once, under SQLite's
 write lock (BEGIN IMMEDIATE), so two processes opening it at the same moment cannot both apply a step.
@@ -15,7 +19,7 @@ import sqlite3
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dbsage.tools.errors import DbsageError
 
@@ -79,4 +83,34 @@ def migrate(db: sqlite3.Connection) -> int:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    return latest
+
+
+@cache
+def shared_migrations() -> tuple[Migration, ...]:
+    """The migrations for the shared (PostgreSQL) store: the same steps, with its own spelling where one differs."""
+    folder = files("dbsage.agent.proposals").joinpath("migrations").joinpath("postgresql")
+    own = {int(m[1]): entry.read_text(encoding="utf-8") for entry in folder.iterdir()
+           if (m := _NAME.match(entry.name))}
+    return tuple(m._replace(sql=own.get(m.version, m.sql)) for m in migrations())
+
+
+def migrate_shared(db: Any) -> int:
+    """Bring the shared store (a tools.state.connect_state_db connection) to the newest schema; return its version."""
+    latest = len(shared_migrations())
+    with db:
+        db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait and then find it done
+        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   "applied_at TEXT NOT NULL)")
+        done = {int(row["version"]) for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+        if done and max(done) > latest:
+            raise DbsageError(f"the shared proposals store is at schema {max(done)}; this dbsage knows up to {latest}",
+                              "upgrade dbsage on this machine: the team's store is newer")
+        for migration in shared_migrations():
+            if migration.version in done:
+                continue
+            for statement in _statements(migration.sql):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                       (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")))
     return latest

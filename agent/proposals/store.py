@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dbsage.agent.proposals.model import (
     AGENT_ACTOR,
@@ -36,10 +37,10 @@ from dbsage.agent.proposals.model import (
     Status,
 )
 from dbsage.agent.proposals.review import ProposalReview, review_sql
-from dbsage.agent.proposals.schema import migrate
+from dbsage.agent.proposals.schema import migrate, migrate_shared
 from dbsage.tools.errors import UsageError
-from dbsage.tools.redact import redact
-from dbsage.tools.state import current_user, state_dir
+from dbsage.tools.redact import redact, redact_url
+from dbsage.tools.state import connect_state_db, current_user, state_db_dsn, state_dir
 from dbsage.tools.visible import visible  # a reviewer must see exactly the SQL that gets exported
 
 
@@ -59,9 +60,34 @@ def store_origin() -> str:
     return "DBSAGE_STATE_DIR" if os.environ.get("DBSAGE_STATE_DIR") else "the user's default state dir"
 
 
+def store_location() -> tuple[str, str]:
+    """Which queue a `ProposalStore()` opens, and why: the shared database ([state] dsn / DBSAGE_STATE_DB, shown
+    without its password) or the SQLite file in the state dir. Opens nothing."""
+    import os
+
+    dsn = state_db_dsn()
+    if dsn is not None:
+        return redact_url(dsn), "DBSAGE_STATE_DB" if os.environ.get("DBSAGE_STATE_DB", "").strip() else "[state] dsn"
+    return str(default_store_path()), store_origin()
+
+
 class ProposalStore:
-    def __init__(self, path: Path | None = None) -> None:
+    """The queue: the SQLite file `path` (default: the state dir's), or — `dsn`, else [state] dsn / DBSAGE_STATE_DB
+    — a PostgreSQL database a team shares (the same SQL runs on both: tools/engines/postgres/statedb.py)."""
+
+    def __init__(self, path: Path | None = None, dsn: str | None = None) -> None:
+        self.dsn = dsn if dsn is not None else None if path is not None else state_db_dsn()
+        self.path: Path | None = None
+        if self.dsn is not None:
+            self.location = redact_url(self.dsn)
+            db = connect_state_db(self.dsn)
+            try:
+                migrate_shared(db)
+            finally:
+                db.close()
+            return
         self.path = path or default_store_path()
+        self.location = str(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
@@ -70,14 +96,23 @@ class ProposalStore:
             db.close()
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
+    def connect(self) -> Iterator[Any]:
+        """One transaction on the store (commit on success, roll back on error): a connection with sqlite3's
+        `execute` and `?` placeholders whichever database holds the store; rows read by column name."""
+        db: Any
+        if self.dsn is not None:
+            db = connect_state_db(self.dsn)
+        else:
+            assert self.path is not None
+            db = sqlite3.connect(self.path, timeout=10)
+            db.row_factory = sqlite3.Row
         try:
-            with db:  # one transaction: commit on success, roll back on error
+            with db:
                 yield db
         finally:
             db.close()
+
+    _db = connect
 
     def create(self, draft: ProposalDraft, by: str | None = None) -> Proposal:
         """File a draft as a pending proposal with its review. The only call the agent and MCP may make.
@@ -95,12 +130,12 @@ class ProposalStore:
                 cursor = db.execute(
                     "INSERT INTO proposals (title, engine, target, up_sql, down_sql, estimated_benefit, size_bytes,"
                     " rationale, created_at, created_by, kind, lint_verdict, migration_draft, review, fingerprint)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (visible(draft.title), draft.engine, target, up_sql, down_sql,
                      visible(draft.estimated_benefit or "") or None, draft.size_bytes,
                      visible(redact(draft.rationale)), _now(), who, draft.kind, draft.lint_verdict,
                      draft.migration_draft, review.model_dump_json(), fingerprint))
-                proposal_id = int(cursor.lastrowid or 0)
+                proposal_id = int(cursor.fetchone()["id"])
                 db.execute("INSERT INTO audit (proposal_id, at, who, action, note) VALUES (?, ?, ?, 'created', NULL)",
                            (proposal_id, _now(), who))
         if same is not None:
@@ -124,7 +159,7 @@ class ProposalStore:
              kind: str | None = None) -> builtins.list[Proposal]:
         """Proposals, oldest first; `target` matches part of the stored (redacted) target, case-insensitively."""
         pattern = None if target is None else "%" + _like_escape(redact(target)) + "%"
-        return self._select("(? IS NULL OR status = ?) AND (? IS NULL OR target LIKE ? ESCAPE '\\') "
+        return self._select("(? IS NULL OR status = ?) AND (? IS NULL OR lower(target) LIKE lower(?) ESCAPE '\\') "
                             "AND (? IS NULL OR kind = ?)", (status, status, pattern, pattern, kind, kind))
 
     def _select(self, where: str, params: tuple[object, ...]) -> builtins.list[Proposal]:

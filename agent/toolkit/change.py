@@ -184,7 +184,7 @@ def _list_proposals(ctx: ToolContext, params: ListProposalsInput) -> ProposalLis
                                   flags=p.review.flags() if p.review else ["NOT REVIEWED"], created_by=p.created_by,
                                   decided_by=decided.who if decided else None,
                                   decided_via=decided.via if decided else None))
-    return ProposalList(store=str(store.path), total=len(found), proposals=lines)
+    return ProposalList(store=store.location, total=len(found), proposals=lines)
 
 
 def _summarize_list(result: ProposalList) -> str:

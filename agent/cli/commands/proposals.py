@@ -52,9 +52,9 @@ def list_command(
         store = _store()
         found = store.list(status, target=target, kind=kind)
         if fmt is Format.json:
-            emit_json("proposals list", store=str(store.path), proposals=found)
+            emit_json("proposals list", store=store.location, proposals=found)
             return
-        stdout.print(f"store: {store.path}", markup=False, soft_wrap=True)
+        stdout.print(f"store: {store.location}", markup=False, soft_wrap=True)
         if not found:
             filters = ", ".join(f"{name} {value}" for name, value in
                                 (("status", status), ("target", target), ("kind", kind)) if value)
