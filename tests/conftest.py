@@ -113,6 +113,6 @@ def _apart_from_the_developers_setup(tmp_path: Path, monkeypatch: pytest.MonkeyP
     """A test (and any `dbsage` subprocess it starts) neither reads the developer's model settings (`ask` would
     call a real endpoint) nor writes transcripts or proposals into their state dir. Tests that want a model set
     these to the local stub; tests that look at the state dir point DBSAGE_STATE_DIR at their own folder."""
-    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DBSAGE_MODEL_TIMEOUT"):
+    for var in ("DBSAGE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DBSAGE_MODEL_TIMEOUT", "DBSAGE_STATE_DB"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path / "dbsage-state"))
