@@ -51,4 +51,6 @@ class TopReport(BaseModel):
     limit: int
     statements: list[TopStatement]
     stats_since: datetime | None = Field(default=None, description="pg_stat_statements' last reset")
+    utility_included: bool = Field(default=False, description="utility statements (COPY, VACUUM, ANALYZE, DDL, "
+                                   "SET …) are listed too; by default only queries and data changes are")
     notes: list[str] = Field(default_factory=list)

@@ -54,8 +54,9 @@ class Engine(Protocol):
         """The plan with its insights; `analyze` runs it only where that cannot change data."""
         ...
 
-    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
-        """The heaviest statements from the engine's statistics view."""
+    def top_statements(self, sort: str = "total", limit: int = 20, include_utility: bool = False) -> TopReport:
+        """The heaviest statements from the engine's statistics view; utility statements (COPY, VACUUM, ANALYZE,
+        DDL, SET …) only with `include_utility`."""
         ...
 
     def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
@@ -100,7 +101,7 @@ class EngineBase:
     def explain(self, statement: str, analyze: bool = False) -> ExplainResult:
         raise self._missing("explain")
 
-    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+    def top_statements(self, sort: str = "total", limit: int = 20, include_utility: bool = False) -> TopReport:
         raise self._missing("top_statements")
 
     def checks(self, thresholds: Thresholds | None = None) -> CheckReport:

@@ -24,6 +24,8 @@ def top_command(
     sort: Annotated[TopSort, typer.Option("--sort", help="total time, mean time, calls, or blocks read/written")]
     = TopSort.total,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="how many statements")] = 20,
+    utility: Annotated[bool, typer.Option("--utility", help="list utility statements too (COPY, VACUUM, ANALYZE, "
+                                          "CREATE INDEX, SET …); by default only queries and data changes")] = False,
     now: Annotated[bool, typer.Option("--now", help="activity now instead: busy sessions, lock waits (who blocks "
                                       "whom), idle in transaction")] = False,
     fmt: FormatOption = Format.table,
@@ -39,7 +41,7 @@ def top_command(
     with reporting(fmt.value):
         engine = open_engine(resolve(db), needs={"top_statements"}, command="top")
         try:
-            report = engine.top_statements(sort=sort.value, limit=limit)
+            report = engine.top_statements(sort=sort.value, limit=limit, include_utility=utility)
         finally:
             engine.close()
         if fmt is Format.json:

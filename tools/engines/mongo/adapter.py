@@ -170,9 +170,9 @@ class MongoEngine(EngineBase):
 
         return explain_statement(self, statement, analyze=analyze)
 
-    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+    def top_statements(self, sort: str = "total", limit: int = 20, include_utility: bool = False) -> TopReport:
         """The heaviest query shapes from the profiler (system.profile), with what runs now ($currentOp); how to turn
-        the profiler on when it is off."""
+        the profiler on when it is off. MongoDB has no utility statements: `include_utility` changes nothing."""
         from dbsage.tools.engines.mongo.top import top_statements
 
         return top_statements(self, sort=sort, limit=limit)

@@ -170,8 +170,10 @@ class MySQLEngine(EngineBase):
 
         return explain_statement(self, statement, run=analyze)
 
-    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
-        """performance_schema's statement digests; CapabilityMissing with the steps when it is off."""
+    def top_statements(self, sort: str = "total", limit: int = 20, include_utility: bool = False) -> TopReport:
+        """performance_schema's statement digests; CapabilityMissing with the steps when it is off. Session
+        housekeeping (SET, SHOW, transaction control, EXPLAIN/ANALYZE) is always left out of the digests read here,
+        so `include_utility` changes nothing on MySQL/MariaDB."""
         from dbsage.tools.engines.mysql.top import to_top_report, top_statements
 
         return to_top_report(top_statements(self, sort=sort, limit=limit))

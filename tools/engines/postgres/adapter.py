@@ -222,11 +222,11 @@ class PostgresEngine(EngineBase):
 
         return explain_statement(self, sql, run=analyze)
 
-    def top_statements(self, sort: str = "total", limit: int = 20) -> TopReport:
+    def top_statements(self, sort: str = "total", limit: int = 20, include_utility: bool = False) -> TopReport:
         """The heaviest statements from pg_stat_statements (postgres_stats.py)."""
         from dbsage.tools.engines.postgres.stats import top_statements
 
-        return top_statements(self, sort=sort, limit=limit)
+        return top_statements(self, sort=sort, limit=limit, include_utility=include_utility)
 
     def activity(self, limit: int = 50) -> ActivityReport:
         """Sessions busy now, lock waits (who blocks whom), idle in transaction (postgres/activity.py)."""

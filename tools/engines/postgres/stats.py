@@ -21,6 +21,10 @@ ORDER_BY: dict[str, str] = {
     "io": "(s.shared_blks_read + s.local_blks_read + s.temp_blks_read + s.temp_blks_written)",
 }
 MAX_LIMIT = 500
+# A query or a data change: what `top` lists by default. Everything else pg_stat_statements keeps is a utility
+# statement (COPY, VACUUM, ANALYZE, CREATE INDEX, SET, BEGIN …): its time is maintenance, not the application's load.
+# Leading comments and parentheses are skipped; case-insensitive (~*), \y is a word boundary.
+DML_PATTERN = r"^\s*((/\*.*?\*/|--[^\n]*\n)\s*)*\(*\s*(select|insert|update|delete|with|merge|values|table)\y"
 
 
 def enabling_steps(status: dict[str, Any]) -> str:
@@ -66,7 +70,8 @@ def _view_answers(engine: PostgresEngine) -> bool:
     return True
 
 
-def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20) -> TopReport:
+def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20,
+                   include_utility: bool = False) -> TopReport:
     from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 
     if sort not in ORDER_BY:
@@ -74,12 +79,16 @@ def top_statements(engine: PostgresEngine, sort: str = "total", limit: int = 20)
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}", "pick a smaller number")
     status = require_pg_stat_statements(engine)
-    rows = engine.catalog_query(_sql("top_statements").format(order=ORDER_BY[sort]), {"limit": limit})
+    rows = engine.catalog_query(_sql("top_statements").format(order=ORDER_BY[sort]),
+                                {"limit": limit, "utility": include_utility, "dml": DML_PATTERN})
     since = engine.catalog_query("SELECT stats_reset FROM pg_stat_statements_info")
     total = sum(r["total_ms"] for r in rows) or 1.0
     statements = [_statement(r, total) for r in rows]
-    report = TopReport(sort=sort, limit=limit, statements=statements,
+    report = TopReport(sort=sort, limit=limit, statements=statements, utility_included=include_utility,
                        stats_since=since[0]["stats_reset"] if since else None)
+    if not include_utility:
+        report.notes.append("utility statements (COPY, VACUUM, ANALYZE, CREATE INDEX, SET …) are left out: "
+                            "--utility lists them too")
     if not status["reads_all_stats"]:
         report.notes.append("this login lacks pg_read_all_stats: other roles' statements show as "
                             "<insufficient privilege>; GRANT pg_read_all_stats (or pg_monitor) to see them")

@@ -9,5 +9,8 @@ SELECT s.queryid, left(s.query, 2000) AS query, r.rolname AS role,
 FROM pg_stat_statements s
 LEFT JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  -- utility statements only when asked for (stats.py DML_PATTERN); another role's text this login may not read
+  -- could be either, so it stays
+  AND (%(utility)s OR s.query ~* %(dml)s OR s.query = '<insufficient privilege>')
 ORDER BY {order} DESC NULLS LAST, s.queryid
 LIMIT %(limit)s
