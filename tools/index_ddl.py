@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -64,7 +65,10 @@ class IndexDDL:
     notes: list[str] = field(default_factory=list)
 
     def up_sql(self) -> str:
-        return "\n".join([*(f"-- {n}" for n in self.notes), *self.up])
+        """The notes as SQL comments (wrapped: a fix is read in a terminal too), then the statements."""
+        comments = [f"-- {line}" for note in self.notes for line in textwrap.wrap(note, 100, break_long_words=False,
+                                                                                 break_on_hyphens=False)]
+        return "\n".join([*comments, *self.up])
 
     def down_sql(self) -> str:
         return "\n".join(self.down)
