@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from dbsage.agent.answer import Answer
 from dbsage.agent.injection import DATA_NOTE, as_data
+from dbsage.agent.mcp.catalog import add_prompts, add_resources
 from dbsage.agent.mcp.progress import Progress, run_with_progress
 from dbsage.agent.mcp.results import as_call_result, as_tool_error
 from dbsage.agent.mcp.sizing import max_chars_field, shallow_model
@@ -160,4 +161,6 @@ def build_server(ctx: ToolContext) -> Any:
     server.add_tool(_fetch_tool(ctx), name="fetch_result", structured_output=True,
                     description=FETCH_DESCRIPTION,
                     annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False))
+    add_resources(server, ctx)
+    add_prompts(server, ctx)
     return server
