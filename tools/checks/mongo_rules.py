@@ -271,8 +271,13 @@ def no_validation(facts: Facts, limits: Thresholds) -> list[Finding]:
 # -- reliability and security ------------------------------------------------------------------------------------
 
 
+def _server(facts: Facts) -> dict[str, Any] | None:
+    rows = facts.get("server")
+    return rows[0] if rows else None
+
+
 def replication(facts: Facts, limits: Thresholds) -> list[Finding]:
-    server = (facts.get("server") or [None])[0]
+    server = _server(facts)
     if server is None:
         return []
     if server.get("topology") == "standalone":
@@ -310,7 +315,7 @@ def replication(facts: Facts, limits: Thresholds) -> list[Finding]:
 
 
 def access_control(facts: Facts, limits: Thresholds) -> list[Finding]:
-    server = (facts.get("server") or [None])[0]
+    server = _server(facts)
     if server is None:
         return []
     found = []

@@ -108,9 +108,10 @@ def in_memory_sort(stage: MongoStage, plan: MongoPlan, ctx: MongoExplainContext,
         return None
     sorted_rows = max((c.n_returned or 0 for c in stage.children), default=0) or plan.docs_examined or 0
     facts = ctx.collection(stage.collection or plan.collection)
-    ordering = next((i for i in (facts.indexes if facts else []) if shape and provides_order(i.keys, shape)
-                     and esr_problem([(k, d if isinstance(d, int) else 1) for k, d in i.keys], shape) is None), None)
+    ordering = next((i for i in (facts.indexes if facts else []) if shape and provides_order(_ints(i.keys), shape)
+                     and esr_problem(_ints(i.keys), shape) is None), None)
     pattern = "{" + ", ".join(f"{k}: {d}" for k, d in stage.sort_pattern) + "}"
+    fix: str | None
     if ordering is not None:
         fix = (f"// the index {ordering.name} already returns this order; the planner chose another one. Compare "
                f"with .hint(\"{ordering.name}\") and keep the hint if it reads fewer keys")
@@ -288,6 +289,11 @@ def unanchored_regex(plan: MongoPlan, ctx: MongoExplainContext, shape: QueryShap
         fix=(f"db.getCollection(\"{shape.collection}\").find({{{_js_name(regex.field)}: "
              f"/^{regex.pattern.lstrip('^')}/}})  // anchored, case-sensitive: an index range scan"),
         kb="mongo-regex-anchoring")
+
+
+def _ints(keys: list[tuple[str, int | str]]) -> list[tuple[str, int]]:
+    """Key directions as numbers: a special index ("text", "2dsphere", "hashed") counts as ascending here."""
+    return [(k, d if isinstance(d, int) else 1) for k, d in keys]
 
 
 def _keys(keys: list[tuple[str, Any]]) -> str:

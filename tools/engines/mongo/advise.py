@@ -198,9 +198,10 @@ def verify_on_scratch(engine: MongoEngine, scratch: str, items: list[MongoWorkIt
             _copy(engine, database, collection, db)
         before = {i.id: _measure(db, i) for i in items}
         for candidate in found:
-            db[candidate.index.collection].create_index(
-                list(candidate.index.keys), name=candidate.index.name,
-                **({"partialFilterExpression": candidate.index.partial} if candidate.index.partial else {}))
+            options: dict[str, Any] = {"name": candidate.index.name}
+            if candidate.index.partial:
+                options["partialFilterExpression"] = candidate.index.partial
+            db[candidate.index.collection].create_index(list(candidate.index.keys), **options)
         after = {i.id: _measure(db, i) for i in items}
     except PyMongoError as exc:
         raise TargetUnreachable(f"the scratch database failed: {redact_dsn(redact(str(exc)), scratch)[:300]}",

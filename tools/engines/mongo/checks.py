@@ -75,7 +75,7 @@ def _collections(engine: MongoEngine, db: Database[dict[str, Any]], facts: Facts
         facts["collections"].append({"db": db.name, "name": name, "count": storage.count, "size": storage.size,
                                      "validator": bool(options.get("validator")),
                                      "capped": bool(options.get("capped"))})
-        indexes = list(db[name].list_indexes())
+        indexes = [dict(index) for index in db[name].list_indexes()]
         for index in indexes:
             facts["indexes"].append({
                 "db": db.name, "collection": name, "name": index["name"],

@@ -86,7 +86,7 @@ def collection_facts(db: Database[dict[str, Any]], name: str) -> MongoCollection
     facts = MongoCollectionFacts(name=name)
     try:
         facts.count = int(db.command({"count": name}).get("n", 0))  # no query: the metadata count
-        facts.indexes = [index_facts(spec) for spec in db[name].list_indexes()]
+        facts.indexes = [index_facts(dict(spec)) for spec in db[name].list_indexes()]
     except OperationFailure:
         pass  # a view, or a login that may not read it: the rules work from the plan alone
     return facts

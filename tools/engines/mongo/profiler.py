@@ -115,9 +115,9 @@ def group_profile(documents: Iterable[Mapping[str, Any]]) -> list[ProfiledShape]
             found.plan_summaries[document["planSummary"].split(" ")[0]] += 1
         found.sorts_in_memory += bool(document.get("hasSortStage"))
         found.used_disk += bool(document.get("usedDisk"))
-    for shape in shapes.values():
-        if shape.min_ms == math.inf:
-            shape.min_ms = 0.0
+    for grouped in shapes.values():
+        if grouped.min_ms == math.inf:
+            grouped.min_ms = 0.0
     return list(shapes.values())
 
 

@@ -80,7 +80,7 @@ def top_statements(engine: MongoEngine, sort: str = "total", limit: int = 20) ->
         raise CapabilityMissing("the profiler is off and has recorded nothing, and nothing is running now", off[0])
     shapes.sort(key=SORTS[sort], reverse=True)
     total = sum(s.total_ms for s in shapes) or 1.0
-    report = TopReport(sort=sort, limit=limit,  # type: ignore[arg-type]  # checked against SORTS above
+    report = TopReport(sort=sort, limit=limit,  # checked against SORTS above
                        statements=[_statement(s, total) for s in shapes[:limit]], notes=notes)
     report.notes += off[:2]
     report.notes += _running_notes(running)
