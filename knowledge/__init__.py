@@ -15,6 +15,7 @@ No front-end library, no LLM, never agent/. Nothing here touches the network.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ class KnowledgeBase:
         self._docs: list[Document] | None = None
         self._index: Any = None
         self._notice_said = False
+        self.notify: Callable[[str], None] | None = None  # told before a long index build (the CLI prints it)
 
     @property
     def index_dir(self) -> Path:
@@ -95,9 +97,9 @@ class KnowledgeBase:
 
         if self._index is None:
             self._index = KnowledgeIndex(self.index_dir, use_embedder=self._use_embedder)
-            self.last_sync = self._index.sync(self.documents(), rebuild=rebuild)
+            self.last_sync = self._index.sync(self.documents(), rebuild=rebuild, notify=self.notify)
         elif rebuild:
-            self.last_sync = self._index.sync(self.documents(), rebuild=True)
+            self.last_sync = self._index.sync(self.documents(), rebuild=True, notify=self.notify)
         return self._index
 
     def index(self, rebuild: bool = False) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,10 @@ class KnowledgeIndex:
         return self._collection
 
     # ── building ─────────────────────────────────────────────────────────────────────────────────────────────────
-    def sync(self, docs: list[Document], rebuild: bool = False) -> dict[str, Any]:
-        """Bring both indexes in line with `docs`; returns what was done (counts and seconds)."""
+    def sync(self, docs: list[Document], rebuild: bool = False,
+             notify: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Bring both indexes in line with `docs`; returns what was done (counts and seconds). `notify` hears, before
+        a long embedding run, what is about to take a while."""
         started = time.perf_counter()
         manifest = {} if rebuild else self._read_manifest()
         hashes = {d.id: d.digest for d in docs}
@@ -125,6 +128,9 @@ class KnowledgeIndex:
         if not lexical_fresh:
             self._write_lexical(docs)
         if self.dense and (changed or gone):
+            if notify is not None and changed:
+                notify(f"building the knowledge index: embedding {len(changed)} documents (once per change; "
+                       "the whole corpus takes about a minute on two cores)")
             self._write_dense(changed, [*gone, *(d.id for d in changed if d.id in dense_old)])
         new_manifest = {"version": INDEX_VERSION, "lexical": hashes,
                         "dense": hashes if self.dense else manifest.get("dense", {})}

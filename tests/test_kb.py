@@ -171,3 +171,15 @@ def test_every_cited_document_exists_and_findings_carry_it() -> None:
     assert finding.model_dump(mode="json")["kb"] == "pg-unused-indexes"
     insight = Insight(rule="spill_to_disk", severity="medium", node_id=1, title="sort spills", detail="to disk")
     assert insight.kb == "pg-spill-to-disk"
+
+
+def test_a_build_that_embeds_says_so_first_and_a_fresh_index_says_nothing(corpus: Path, tmp_path: Path) -> None:
+    heard: list[str] = []
+    kb = KnowledgeBase(builtin=corpus, index_dir=tmp_path / "index")
+    kb.notify = heard.append
+    kb.search("gap locks")
+    assert len(heard) == 1 and "embedding 3 documents" in heard[0]
+    again = KnowledgeBase(builtin=corpus, index_dir=tmp_path / "index")
+    again.notify = heard.append
+    again.search("gap locks")
+    assert len(heard) == 1  # nothing to embed: nothing said

@@ -22,9 +22,12 @@ EngineOption = Annotated[str | None, typer.Option("--engine", "-e", help="postgr
 
 
 def _kb(docs: list[Path] | None):  # noqa: ANN202 - the type lives in dbsage.knowledge, imported lazily
+    from dbsage.agent.cli.output import stderr
     from dbsage.knowledge import knowledge_base
 
-    return knowledge_base(docs)
+    kb = knowledge_base(docs)
+    kb.notify = lambda message: stderr.print(message, markup=False)  # stderr: --format json stays clean
+    return kb
 
 
 @kb_app.command("search")
