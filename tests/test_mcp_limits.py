@@ -110,6 +110,31 @@ async def test_a_long_call_sends_progress_notifications(server, monkeypatch) -> 
     assert all(m and m.startswith("running run_query (") for _, m in seen)
 
 
+async def test_progress_reaches_a_client_over_stdio_and_ask_names_its_tools(dsn: str, tmp_path) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    from mcp import StdioServerParameters
+
+    dbsage = Path(sys.executable).with_name("dbsage")
+    env = {**os.environ, "DBSAGE_STATE_DIR": str(tmp_path), "DBSAGE_MCP_PROGRESS_S": "0.1"}
+    seen: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(message or "")
+
+    params = StdioServerParameters(command=str(dbsage), args=["mcp", "--db", dsn], env=env)
+    async with Client(params) as client:
+        counted = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM generate_series(1, 3000000) g"},
+                                         progress_callback=on_progress)
+        asked = await client.call_tool("ask", {"question": "run SELECT count(*) FROM generate_series(1, 3000000) g"},
+                                       progress_callback=on_progress)
+    assert not counted.is_error and not asked.is_error
+    assert any(m.startswith("running run_query (") for m in seen), seen
+    assert any(m.startswith("ask: running run_query (") and "1 step(s) so far" in m for m in seen), seen
+
+
 def test_fit_document_keeps_the_shape_and_counts_what_it_cut() -> None:
     document = {"name": "t", "rows": [[n, "x" * 300] for n in range(500)], "notes": ["n" * 5_000]}
     fitted, cut = fit_document(document, 4_000)

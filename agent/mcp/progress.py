@@ -8,13 +8,14 @@ client asked for progress (a progressToken in the request); otherwise the SDK se
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-PROGRESS_EVERY_S = 2.0
+PROGRESS_EVERY_S = 2.0  # DBSAGE_MCP_PROGRESS_S overrides it (tests; a client with a shorter patience)
 
 
 class Progress:
@@ -48,10 +49,12 @@ async def run_with_progress(context: Any, name: str, work: Callable[[Progress], 
     progress = Progress(name)
     outcome: dict[str, Any] = {}
 
+    every = float(os.environ.get("DBSAGE_MCP_PROGRESS_S") or PROGRESS_EVERY_S)
+
     async def heartbeat() -> None:
         beat = 0
         while True:
-            await anyio.sleep(PROGRESS_EVERY_S)
+            await anyio.sleep(every)
             beat += 1
             try:
                 await context.report_progress(beat, None, progress.message())
