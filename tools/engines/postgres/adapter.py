@@ -25,6 +25,7 @@ from dbsage.tools.engines.postgres.relation_extras import add_relation_extras
 from dbsage.tools.engines.postgres.roles import read_only_role_sql
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
 from dbsage.tools.engines.postgres.stats_age import stats_age
+from dbsage.tools.engines.postgres.values import infinity_safe
 from dbsage.tools.engines.postgres.whatif import PostgresWhatIf, what_if_session
 from dbsage.tools.errors import DatabaseError, DbsageError, TargetUnreachable, UsageError
 from dbsage.tools.query_result import QueryResult
@@ -105,6 +106,7 @@ class PostgresEngine(EngineBase):
         # `dbsage top`. Only a superuser may turn tracking off for its session; a read-only role gets the same from
         # `ALTER ROLE … SET pg_stat_statements.track = 'none'` in the role recipe. Without the module the name is a
         # harmless placeholder.
+        infinity_safe(conn.adapters)  # 'infinity' dates and timestamps (a role's VALID UNTIL) load as text (values.py)
         try:
             conn.execute("SET pg_stat_statements.track = 'none'")
             conn.commit()

@@ -19,6 +19,7 @@ from psycopg import errors
 
 from dbsage.tools.engines.postgres.reads import judged_reads
 from dbsage.tools.engines.postgres.sqlfiles import load as _sql
+from dbsage.tools.engines.postgres.values import as_postgres_writes
 from dbsage.tools.errors import DatabaseError, GuardRefusal
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.query_result import QueryResult, RowCollector
@@ -108,6 +109,7 @@ def _fetch(conn: psycopg.Connection[Any], sql: str, kind: str, collector: RowCol
     try:
         # Extended protocol either way: the server itself refuses a second statement hidden in the text.
         with conn.cursor(name=_CURSOR) if kind == "select" else conn.cursor() as cur:
+            as_postgres_writes(cur.adapters)  # infinity, intervals, NaN as PostgreSQL writes them (values.py)
             cur.execute(sql)
             columns = [d.name for d in cur.description or []]
             while batch := cur.fetchmany(_BATCH):
