@@ -25,8 +25,9 @@ class WeightBy(StrEnum):
 def advise_command(
     db: DbOption = None,
     workload: Annotated[Path | None, typer.Option(
-        "--workload", help=".sql file or folder (one statement per file or ';'-separated). "
-        "Default: pg_stat_statements.")] = None,
+        "--workload", help=".sql file or folder (one statement per file or ';'-separated); MongoDB: .json command "
+        "documents and .js mongosh queries. Default: the statistics view (pg_stat_statements, performance_schema "
+        "digests, the MongoDB profiler).")] = None,
     budget_mb: Annotated[float | None, typer.Option("--budget-mb", help="storage budget for new indexes")] = None,
     max_indexes: Annotated[int | None, typer.Option("--max-indexes", help="at most this many new indexes")] = None,
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="time limit for the search")] = 60.0,

@@ -12,10 +12,13 @@ from dbsage.agent.cli.output import Format, emit_json, reporting, stdout
 
 
 def explain_command(
-    sql: Annotated[str, typer.Argument(metavar="SQL", help="the statement; '-' reads it from stdin")],
+    sql: Annotated[str, typer.Argument(metavar="SQL", help=(
+        "the statement (MongoDB: a mongosh query such as db.orders.find({...}).sort({...}), or a JSON command "
+        "document); '-' reads it from stdin"))],
     db: DbOption = None,
-    run: Annotated[bool, typer.Option("--analyze", help="run it: plain reads only, rolled back, with a timeout")]
-    = False,
+    run: Annotated[bool, typer.Option("--analyze", help=(
+        "run it: plain reads only, rolled back, with a timeout (MongoDB: every candidate plan's trial, "
+        "allPlansExecution)"))] = False,
     full: Annotated[bool, typer.Option("--full", help="JSON: include every plan node, not only the summary")] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
