@@ -60,8 +60,10 @@ _RULES: list[tuple[frozenset[str] | re.Pattern[str], str]] = [
             "longer"),
      rf"\b(?:ignore|disregard|forget|override|bypass|skip|abandon|discard|neglect|set aside|pay no (?:attention|heed)"
      rf" to|stop (?:following|obeying)|do not (?:follow|obey)|don'?t (?:follow|obey)|no longer follow)\b.{{0,60}}?"
-     rf"\b(?:{_NOUNS})\b"),
-    (_words("now"), r"\b(?:you are|you're) now\b(?!\s+(?:connected|logged|disconnected|using|running|on|in|at|"
+     rf"\b(?:(?:your|the|all|any|previous|prior|earlier|above|these|those|my|our|its|system|safety|original|initial)"
+     rf"\s+(?:\w+\s+)?(?:{_NOUNS})|everything (?:you were|above|before)|what you were told)\b"),
+    (_words("now"), r"\byour (?:task|job|role|goal|purpose|mission) is now\b|"
+                    r"\b(?:you are|you're) now\b(?!\s+(?:connected|logged|disconnected|using|running|on|in|at|"
                     r"viewing|subscribed))|\bfrom now on\b,?\s+(?:you|reply|answer|respond|only|always|never)"),
     (_words("act"), r"\bact as (?:an? |the )?(?:unrestricted|admin|administrator|root|superuser|different|jailbroken|"
                     r"evil|dba|database (?:admin|superuser|owner))"),
