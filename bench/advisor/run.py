@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/advisor/run.py            # see bench/README.md
 
-Workloads: TPC-H SF1 (22 queries), an OLTP workload on the same schema (bench/advisor/oltp.sql) and the demo app's
-queries (tools/demo/workload.sql, on a throwaway cluster). Budgets: 25 %, 50 %, 100 % of the data size.
+Workloads: TPC-H SF1 (22 queries), an OLTP workload on the same schema (bench/advisor/oltp.sql), a fleet-telemetry
+workload on its own schema (bench/advisor/fleet.sql + fleet_setup.sql, written before dbsage was run on it) and the
+demo app's queries (tools/demo/workload.sql, on a throwaway cluster). Budgets: 25 %, 50 %, 100 % of the data size.
+Every database is settled first (CHECKPOINT, VACUUM ANALYZE, CHECKPOINT: the visibility map set, as in production);
+the output says so, with the share of all-visible pages.
 Every index set is scored by the same referee: the sum of the planner's costs over the workload with that set created
-as hypothetical indexes (hypopg), so no tool is judged by its own arithmetic. The OLTP set is then built for real and
-timed with EXPLAIN ANALYZE (median of 3), to check the estimated gains are real.
+as hypothetical indexes (hypopg), so no tool is judged by its own arithmetic; figures are ratios to the workload's
+cost without new indexes, measured in the same run. Beside dbsage: the exhaustive optimum over a pool of dbsage's 14
+most useful candidates (every budget-fitting set costed), and dbsage's search on that same pool. The fleet set is then
+built for real and timed with EXPLAIN ANALYZE (median of 3), to check the estimated gains are real.
 """
 
 from __future__ import annotations
@@ -172,24 +177,110 @@ def qualified(dsn: str, queries: list[tuple[str, str]]) -> list[tuple[str, str]]
     return out
 
 
+# -- settled databases, the exhaustive optimum ------------------------------------------------------------------------
+
+def settle(dsn: str) -> dict[str, Any]:
+    """CHECKPOINT, VACUUM ANALYZE, CHECKPOINT: with asynchronous commit VACUUM marks pages all-visible only once the
+    loads' commits are flushed. Returns the share of all-visible pages, printed beside the figures."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+        row = conn.execute("SELECT sum(relallvisible)::float8 / greatest(sum(relpages), 1) FROM pg_class "
+                           "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace").fetchone()
+    share = float(row[0] or 0.0)
+    log(f"  settled (CHECKPOINT, VACUUM ANALYZE, CHECKPOINT): {share:.1%} of the pages all-visible")
+    return {"settled": "CHECKPOINT; VACUUM ANALYZE; CHECKPOINT", "all_visible_share": share}
+
+
+POOL_SIZE = 14
+
+
+def optimum(dsn: str, queries: list[tuple[str, str]], budgets: list[int]) -> dict[int, dict[str, Any]]:
+    """Per budget: the exhaustive optimum over a pool of dbsage's POOL_SIZE most useful candidates, and dbsage's
+    budgeted search on the same pool (its candidate generation set aside: the search alone against the optimum)."""
+    from dbsage.tools.advisor.advisor import MIN_GAIN_SHARE
+    from dbsage.tools.advisor.exhaustive import exhaustive, small_pool
+    from dbsage.tools.advisor.search import IndexSearch
+
+    engine = connect(resolve(dsn), SessionLimits(statement_timeout_ms=30_000, idle_in_transaction_timeout_ms=600_000))
+    assert isinstance(engine, PostgresEngine)
+    statements = [WorkloadStatement(id=name, sql=sql) for name, sql in queries]
+    out: dict[int, dict[str, Any]] = {}
+    try:
+        with engine.what_if() as backend:
+            started = time.monotonic()
+            space, solo = small_pool(backend, engine.introspect(), statements, size=POOL_SIZE)
+            log(f"  pool of {len(space.relevant)} candidates in {time.monotonic() - started:.1f}s")
+            for budget in budgets:
+                space.budget_bytes, space.min_gain_share = budget, MIN_GAIN_SHARE
+                started = time.monotonic()
+                best = exhaustive(space, backend)
+                seconds = time.monotonic() - started
+                found = IndexSearch(space, backend).run(solo)
+                out[budget] = {"pool": len(space.relevant), "sets_costed": best.sets_costed, "seconds": seconds,
+                               "definitions": [c.create_sql() for c in best.chosen],
+                               "search_definitions": [c.create_sql() for c in found.chosen]}
+                log(f"  exhaustive at {budget / 2**20:,.0f} MB: {best.sets_costed} sets in {seconds:.1f}s")
+    finally:
+        engine.close()
+    return out
+
+
 # -- workloads --------------------------------------------------------------------------------------------------------
+
+FLEET_DSN = "postgresql://postgres@127.0.0.1:5432/dbsage_bench_fleet"
+
+
+def fleet_load(dsn: str) -> None:
+    """Create and fill the fleet-telemetry tables (fleet_setup.sql) unless this database already has them."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        if conn.execute("SELECT to_regclass('public.bench_fleet_loaded') IS NOT NULL").fetchone()[0]:
+            return
+        log("loading the fleet-telemetry tables…")
+        for table in ("sites", "devices", "readings", "alerts", "maintenance"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute((HERE / "fleet_setup.sql").read_text(encoding="utf-8"))
+        conn.execute("CREATE TABLE bench_fleet_loaded (at timestamptz DEFAULT now())")
+        conn.execute("INSERT INTO bench_fleet_loaded DEFAULT VALUES")
+
+
+def fleet_queries() -> list[tuple[str, str]]:
+    text = (HERE / "fleet.sql").read_text(encoding="utf-8")
+    return [(f"fleet-{n:02d}", sql) for n, sql in enumerate(split_statements(text), start=1)]
+
+
+def public_size(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT sum(pg_table_size(oid)) FROM pg_class WHERE relkind = 'r' AND "
+                           "relnamespace = 'public'::regnamespace AND relname NOT LIKE 'bench%'").fetchone()
+    return int(row[0])
+
 
 def oltp_queries() -> list[tuple[str, str]]:
     text = (HERE / "oltp.sql").read_text(encoding="utf-8")
     return [(f"oltp-{n:02d}", sql) for n, sql in enumerate(split_statements(text), start=1)]
 
 
-def compare(dsn: str, queries: list[tuple[str, str]], data_bytes: int, max_seconds: float) -> list[dict[str, Any]]:
+def compare(dsn: str, queries: list[tuple[str, str]], data_bytes: int, max_seconds: float,
+            with_optimum: bool = True, with_pgmcp: bool = True) -> list[dict[str, Any]]:
     base = referee(dsn, queries, [])
     rows = []
     single = run_single_column(dsn, queries)
     single_score = referee(dsn, queries, single["definitions"])
-    for share in BUDGETS:
-        budget = int(data_bytes * share)
+    budgets = [int(data_bytes * share) for share in BUDGETS]
+    best = optimum(dsn, queries, budgets) if with_optimum else {}
+    for share, budget in zip(BUDGETS, budgets, strict=True):
         row: dict[str, Any] = {"budget_share": share, "budget_bytes": budget, "cost_before": base["total"]}
-        for name, result in (("dbsage", run_dbsage(dsn, queries, budget, max_seconds)),
-                             ("single_column", single),
-                             ("postgres_mcp", run_pgmcp(dsn, queries, budget, max_seconds))):
+        tools: list[tuple[str, dict[str, Any]]] = [("dbsage", run_dbsage(dsn, queries, budget, max_seconds)),
+                                                   ("single_column", single)]
+        if budget in best:
+            tools.append(("optimum", {**best[budget], "timed_out": False}))
+            tools.append(("dbsage_on_pool", {"definitions": best[budget]["search_definitions"], "seconds": None}))
+        if with_pgmcp and PGMCP_PYTHON.exists():
+            tools.append(("postgres_mcp", run_pgmcp(dsn, queries, budget, max_seconds)))
+        for name, result in tools:
             score = single_score if name == "single_column" else referee(dsn, queries, result["definitions"])
             row[name] = {**result, "cost_after": score["total"], "size_bytes": score["size_bytes"],
                          "reduction": 1 - score["total"] / base["total"], "costs": score["costs"],
@@ -199,7 +290,7 @@ def compare(dsn: str, queries: list[tuple[str, str]], data_bytes: int, max_secon
             log(f"  {share:.0%} {name}: −{row[name]['reduction']:.1%} (per query −"
                 f"{row[name]['mean_query_reduction']:.1%}) in {result.get('seconds') or 0:.1f}s, "
                 f"{score['indexes']} indexes, {score['size_bytes'] / 2**20:.0f} MB")
-        pgmcp_size = row["postgres_mcp"]["size_bytes"]
+        pgmcp_size = row["postgres_mcp"]["size_bytes"] if "postgres_mcp" in row else 0
         if pgmcp_size > budget:  # compare at the storage postgres-mcp really used, too
             same = run_dbsage(dsn, queries, pgmcp_size, max_seconds)
             score = referee(dsn, queries, same["definitions"])
@@ -270,56 +361,81 @@ def demo(max_seconds: float) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/dbsage_bench_tpch")
+    parser.add_argument("--fleet-dsn", default=FLEET_DSN, help="database for the fleet-telemetry workload")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit for dbsage and postgres-mcp")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "advisor.json")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["tpch", "oltp", "demo", "validate"])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["tpch", "oltp", "fleet", "demo", "validate", "optimum", "pgmcp"])
     args = parser.parse_args()
     with psycopg.connect(args.dsn, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-    load(args.dsn)
-    size = data_size(args.dsn)
-    results: dict[str, Any] = {"data_bytes": size, "max_seconds": args.max_seconds}
-    oltp = oltp_queries()
-    for name, queries in (("tpch", tpch_queries()), ("oltp", oltp)):
-        if name not in args.skip:
-            log(f"{name}: {len(queries)} queries, data {size / 2**20:.0f} MB")
-            results[name] = compare(args.dsn, queries, size, args.max_seconds)
+    results: dict[str, Any] = {"max_seconds": args.max_seconds}
+    options = {"with_optimum": "optimum" not in args.skip, "with_pgmcp": "pgmcp" not in args.skip}
+    if not {"tpch", "oltp"} <= set(args.skip):
+        load(args.dsn)
+        size = data_size(args.dsn)
+        results["data_bytes"] = size
+        results["tpch_settled"] = settle(args.dsn)
+        for name, queries in (("tpch", tpch_queries()), ("oltp", oltp_queries())):
+            if name not in args.skip:
+                log(f"{name}: {len(queries)} queries, data {size / 2**20:.0f} MB")
+                results[name] = compare(args.dsn, queries, size, args.max_seconds, **options)
+    fleet = fleet_queries()
+    if "fleet" not in args.skip:
+        fleet_load(args.fleet_dsn)
+        results["fleet_settled"] = settle(args.fleet_dsn)
+        results["fleet_bytes"] = public_size(args.fleet_dsn)
+        log(f"fleet: {len(fleet)} queries, data {results['fleet_bytes'] / 2**20:.0f} MB")
+        results["fleet"] = compare(args.fleet_dsn, fleet, results["fleet_bytes"], args.max_seconds, **options)
     if "demo" not in args.skip:
         log("demo workload")
         results["demo"] = demo(args.max_seconds)
-    if "validate" not in args.skip and "oltp" in results:
-        log("validating the OLTP recommendation (100% budget) with real indexes")
-        results["validation"] = validate(args.dsn, oltp, results["oltp"][-1]["dbsage"]["definitions"])
-        results["validation"]["estimated_reduction"] = results["oltp"][-1]["dbsage"]["reduction"]
+    if "validate" not in args.skip and "fleet" in results:
+        log("validating the fleet recommendation (100% budget) with real indexes")
+        results["validation"] = validate(args.fleet_dsn, fleet, results["fleet"][-1]["dbsage"]["definitions"])
+        results["validation"]["estimated_reduction"] = results["fleet"][-1]["dbsage"]["reduction"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str))
     print(markdown(results))
 
 
+COLUMNS = (("dbsage", "dbsage"), ("optimum", "exhaustive optimum (pool)"),
+           ("dbsage_on_pool", "dbsage's search on the pool"), ("single_column", "single-column per predicate"),
+           ("postgres_mcp", "postgres-mcp 0.3.0"))
+
+
 def markdown(results: dict[str, Any]) -> str:
-    lines = ["| workload | budget | dbsage | single-column per predicate | postgres-mcp 0.3.0 |",
-             "| --- | --- | --- | --- | --- |"]
-    for workload in ("tpch", "oltp", "demo"):
+    """Cells: cost after / cost before (the same run's baseline) and the reduction; per-query mean; time; size."""
+    present = [(key, title) for key, title in COLUMNS
+               if any(key in row for w in ("tpch", "oltp", "fleet", "demo") for row in results.get(w, []))]
+    lines = ["| workload | budget | " + " | ".join(title for _, title in present) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in present) + " |"]
+    for workload in ("tpch", "oltp", "fleet", "demo"):
         for row in results.get(workload, []):
             cells = []
-            for name in ("dbsage", "single_column", "postgres_mcp"):
-                r = row[name]
+            for name, _ in present:
+                r = row.get(name)
+                if r is None:
+                    cells.append("—")
+                    continue
                 over = " (over budget)" if r.get("over_budget") else ""
-                seconds = f"{r['seconds']:.1f} s" if r.get("seconds") is not None else "—"
+                seconds = f" · {r['seconds']:.1f} s" if r.get("seconds") is not None else ""
                 error = f" error: {r['error']}" if r.get("error") else ""
                 if r.get("analysed") is not None and r["analysed"] < len(row["base_costs"]):
                     error += f" ({r['analysed']}/{len(row['base_costs'])} queries analysed)"
-                cells.append(f"−{r['reduction']:.1%} (−{r['mean_query_reduction']:.0%}/query) · {seconds} · "
+                ratio = r["cost_after"] / row["cost_before"] if row["cost_before"] else 1.0
+                cells.append(f"{ratio:.4f} (−{r['reduction']:.1%}; −{r['mean_query_reduction']:.0%}/query){seconds} · "
                              f"{r['size_bytes'] / 2**20:,.0f} MB{over}{error}")
-            same = row.get("dbsage_at_pgmcp_size")
-            if same:
-                cells[2] += f"; dbsage at that size: −{same['reduction']:.1%}"
             lines.append(f"| {workload} | {row['budget_share']:.0%} ({row['budget_bytes'] / 2**20:,.0f} MB) | "
                          + " | ".join(cells) + " |")
+    for key in ("tpch_settled", "fleet_settled"):
+        if key in results:
+            lines.append(f"\n{key.removesuffix('_settled')}: settled ({results[key]['settled']}), "
+                         f"{results[key]['all_visible_share']:.1%} of the pages all-visible")
     validation = results.get("validation")
     if validation:
         lines.append("")
-        lines.append(f"OLTP with real indexes: {validation['total_before_ms']:.1f} ms → "
+        lines.append(f"fleet with real indexes: {validation['total_before_ms']:.1f} ms → "
                      f"{validation['total_after_ms']:.1f} ms (median of 3 per query); planner estimate "
                      f"−{validation['estimated_reduction']:.1%}")
     return "\n".join(lines)

@@ -65,8 +65,9 @@ def exhaustive(space: SearchSpace, oracle: CostOracle) -> Optimum:
 
 def small_pool(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[WorkloadStatement],
                size: int = 16) -> tuple[SearchSpace, dict[IndexCandidate, float]]:
-    """The `size` candidates that save most alone (dbsage's own generator) with the statements each may help; the
-    statements must be plain SELECTs the guard accepts. With the savings alone (the search's `solo`)."""
+    """A pool of `size` of dbsage's own candidates that covers the workload: each statement's best candidate in turn
+    (heaviest statement first), then each one's second best, …; with the statements each may help and the savings
+    alone (the search's `solo`). The statements must be plain SELECTs the guard accepts."""
     from dbsage.tools.advisor.advisor import schema_map
     from dbsage.tools.guard import check
 
@@ -86,9 +87,29 @@ def small_pool(backend: WhatIfBackend, schema: SchemaSnapshot, statements: list[
     relevant = {c: frozenset(q for q, keys in leads.items() if c.keys[0].sql in keys.get(c.table_key, set()))
                 for c in suggested}
     empty: frozenset[IndexCandidate] = frozenset()
-    solo = {c: sum(weights[q] * (backend.cost(q, empty) - backend.cost(q, frozenset({c}))) for q in qs)
-            for c, qs in relevant.items()}
-    pool = sorted((c for c in solo if solo[c] > 0), key=lambda c: (-solo[c], c.name))[:size]
+    saving = {(q, c): weights[q] * (backend.cost(q, empty) - backend.cost(q, frozenset({c})))
+              for c, qs in relevant.items() for q in qs}
+    solo = {c: sum(saving[(q, c)] for q in qs) for c, qs in relevant.items()}
+    pool = _cover_statements(saving, weights, {q: backend.cost(q, empty) for q in weights}, size)
     space = SearchSpace(weights=weights, relevant={c: relevant[c] for c in pool},
                         sizes={c: backend.index_size(c) for c in pool})
     return space, {c: solo[c] for c in pool}
+
+
+def _cover_statements(saving: dict[tuple[str, IndexCandidate], float], weights: dict[str, float],
+                      base: dict[str, float], size: int) -> list[IndexCandidate]:
+    """Round-robin over the statements, heaviest first: the candidates that lower each one most. A pool of the
+    candidates most useful to the whole workload would, on a workload with one huge table, hold only that table's."""
+    ranked: dict[str, list[IndexCandidate]] = {}
+    for (q, c), saved in sorted(saving.items(), key=lambda item: (-item[1], item[0][1].name)):
+        if saved > 0:
+            ranked.setdefault(q, []).append(c)
+    order = sorted(ranked, key=lambda q: -weights[q] * base[q])
+    pool: list[IndexCandidate] = []
+    depth = 0
+    while len(pool) < size and any(depth < len(ranked[q]) for q in order):
+        for q in order:
+            if depth < len(ranked[q]) and ranked[q][depth] not in pool and len(pool) < size:
+                pool.append(ranked[q][depth])
+        depth += 1
+    return pool
