@@ -139,8 +139,12 @@ async def test_ten_concurrent_callers_are_served_without_waiting_out_the_pool(ds
             results = await asyncio.gather(*(client.call_tool("run_query", {"sql": sql}) for _ in range(10)))
             elapsed = time.monotonic() - started
             pool_size = ctx.engine.pool_size
+            with psycopg.connect(dsn, autocommit=True) as admin:  # one pool, not one per concurrent first call
+                held = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbsage' AND "
+                                     "datname = %s", (_database(dsn),)).fetchone()
     finally:
         ctx.close()
+    assert held is not None and held[0] <= pool_size
     assert all(not r.is_error for r in results), [r.content[0].text for r in results if r.is_error]
     assert elapsed < 10
     with psycopg.connect(dsn, autocommit=True) as admin:

@@ -75,19 +75,23 @@ class PostgresEngine(EngineBase):
         self.pool_size = limits.pool_size  # lowered to the server's free slots when the pool opens (pool.py)
         self._running: set[psycopg.Connection[Any]] = set()  # checked out now: what cancel() stops
         self._running_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
 
     # -- connections ---------------------------------------------------------------------------------------------
 
     def _open_pool(self) -> ConnectionPool:
-        if self._pool is None:
-            self.pool_size = self._probe_login()  # a clear error now beats a pool timeout later
-            # check: a connection the server dropped while idle is replaced on checkout, not handed to a call
-            self._pool = ConnectionPool(
-                self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=self.pool_size, open=False,
-                name="dbsage", configure=self._configure, reset=self._reset, check=ConnectionPool.check_connection,
-            )
-            self._pool.open(wait=True, timeout=self.limits.connect_timeout_s * 2)
-        return self._pool
+        with self._pool_lock:  # an MCP server's concurrent first calls must open one pool, not one each
+            if self._pool is None:
+                self.pool_size = self._probe_login()  # a clear error now beats a pool timeout later
+                # check: a connection the server dropped while idle is replaced on checkout, not given to a call
+                pool = ConnectionPool(
+                    self.target.dsn, kwargs=self._kwargs, min_size=1, max_size=self.pool_size, open=False,
+                    name="dbsage", configure=self._configure, reset=self._reset,
+                    check=ConnectionPool.check_connection,
+                )
+                pool.open(wait=True, timeout=self.limits.connect_timeout_s * 2)
+                self._pool = pool
+            return self._pool
 
     def _probe_login(self) -> int:
         """Log in once; return the pool size the server's free connection slots allow."""
