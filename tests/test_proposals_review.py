@@ -222,3 +222,14 @@ def test_doctor_names_the_store(pg_admin_dsn: str, tmp_path: Path) -> None:
     assert document["proposals_store"] == str(tmp_path / "s" / "proposals.sqlite3")
     assert document["proposals_store_from"] == "DBSAGE_STATE_DIR"
     assert not (tmp_path / "s").exists()  # naming the store does not create it
+
+
+def test_the_chat_card_and_list_mark_a_destructive_proposal(store: ProposalStore) -> None:
+    from dbsage.agent.tui.screens import proposal_markdown
+
+    drop, index = store.create(DROP), store.create(INDEX)
+    card = proposal_markdown(drop)
+    assert "DESTRUCTIVE: this change loses data" in card and card.index("DESTRUCTIVE") < card.index("## Up")
+    assert "DESTRUCTIVE" not in proposal_markdown(index) and "**risk:**" not in proposal_markdown(index)
+    approved = store.approve(index.id, "alice", via="--yes")
+    assert "**approved** by alice via --yes" in proposal_markdown(approved)

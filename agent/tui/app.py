@@ -430,7 +430,8 @@ class ChatApp(App[None]):
 
     @work(thread=True, exclusive=True, group="proposals")
     def _load_proposals(self) -> None:
-        pending = [(p.id, p.title) for p in self.store.list("pending")]
+        pending = [(p.id, f"⚠ DESTRUCTIVE · {p.title}" if p.destructive else p.title)
+                   for p in self.store.list("pending")]
         self.call_from_thread(self.query_one(SidePanel).show_proposals, pending)
 
     def on_proposals_changed(self, message: ProposalsChanged) -> None:

@@ -26,14 +26,24 @@ def proposal_markdown(p: Proposal) -> str:
         facts.append(f"**estimated benefit:** {p.estimated_benefit}")
     if p.size_bytes is not None:
         facts.append(f"**size:** {p.size_bytes:,} bytes")
-    parts = [f"# Proposal #{p.id}: {p.title}", " · ".join(facts), "## Up", sql_fence(p.up_sql), "## Down",
+    parts = [f"# Proposal #{p.id}: {p.title}", " · ".join(facts), *_risk(p), "## Up", sql_fence(p.up_sql), "## Down",
              sql_fence(p.down_sql)]
     verdict = _lint_verdict(p)
     parts += ["## Lint verdict", verdict or "_no lint verdict recorded for this proposal_"]
     parts += ["## Rationale", p.rationale or "_none given_", "## Audit trail"]
-    parts += [f"- {e.at:%Y-%m-%d %H:%M:%S} **{e.action}** by {e.who}{f' — {e.note}' if e.note else ''}"
-              for e in p.audit]
+    parts += [f"- {e.at:%Y-%m-%d %H:%M:%S} **{e.action}** by {e.who}{f' via {e.via}' if e.via else ''}"
+              f"{f' — {e.note}' if e.note else ''}" for e in p.audit]
     return "\n\n".join(parts)
+
+
+def _risk(p: Proposal) -> list[str]:
+    """The review's flags, only when it raised any: a destructive change says so before its SQL."""
+    if p.review is None or not p.review.flags():
+        return []
+    lines = ["**⚠ DESTRUCTIVE: this change loses data; the down cannot bring it back.**"] if p.destructive else []
+    lines.append(f"**risk:** {p.review.line()}")
+    lines += [f"- lock: `{lock}`" for lock in p.review.locks]
+    return lines
 
 
 def _lint_verdict(p: Proposal) -> str | None:
