@@ -299,6 +299,49 @@ def test_redundant_ttl_and_shape_rules_on_facts() -> None:
     assert found["indexes.mongo_ttl_wrong_type"][0].severity == "high"
 
 
+def test_size_replication_and_role_rules_on_facts() -> None:
+    facts = {
+        "documents": [{"db": "shop", "collection": "carts", "sampled": 200, "max_bytes": 9 * 1024 * 1024,
+                       "avg_bytes": 40_000}],
+        "server": [{"uptime_s": 10, "topology": "replica set", "auth": True, "tls_mode": "requireTLS"}],
+        "replica_members": [{"name": "db1:27017", "state": "PRIMARY", "health": 1, "lag_s": None},
+                            {"name": "db2:27017", "state": "SECONDARY", "health": 1, "lag_s": 95.0},
+                            {"name": "db3:27017", "state": "RECOVERING", "health": 1, "lag_s": None}],
+        "oplog": [{"window_hours": 4.5}],
+        "users": [{"user": "app", "db": "admin", "roles": ["readWriteAnyDatabase@admin"]},
+                  {"user": "ops", "db": "admin", "roles": ["root@admin"]},
+                  {"user": "report", "db": "shop", "roles": ["read@shop"]}],
+    }
+    found = _findings(facts)
+    assert found["schema.mongo_large_documents"][0].severity == "high"  # 9 MB of the 16 MB limit
+    assert sorted(f.object for f in found["reliability.mongo_member"]) == ["db2:27017", "db3:27017"]
+    assert found["reliability.mongo_oplog_window"][0].severity == "high"
+    assert {f.object: f.severity for f in found["security.mongo_broad_roles"]} == {"app@admin": "medium",
+                                                                                   "ops@admin": "high"}
+    assert "security.mongo_auth_off" not in found and "security.ssl_off" not in found
+    assert "reliability.mongo_standalone" not in found
+
+
+def test_covering_projection_on_an_index_scan() -> None:
+    # the classic stage tree of a find with a projection answered through FETCH (MongoDB 7.0 shape, trimmed)
+    document = {
+        "queryPlanner": {"namespace": "shop.orders", "winningPlan": {
+            "stage": "PROJECTION_SIMPLE", "transformBy": {"customer_id": 1, "total": 1},
+            "inputStage": {"stage": "FETCH", "inputStage": {
+                "stage": "IXSCAN", "keyPattern": {"customer_id": 1, "total": 1}, "indexName": "customer_id_1_total_1",
+                "isMultiKey": False, "direction": "forward", "indexBounds": {"customer_id": ["[7, 7]"],
+                                                                             "total": ["[MinKey, MaxKey]"]}}}},
+            "rejectedPlans": []},
+        "executionStats": {"executionSuccess": True, "nReturned": 15, "executionTimeMillis": 0,
+                           "totalKeysExamined": 15, "totalDocsExamined": 15},
+    }
+    plan = parse_explain(document)
+    command = {"find": "orders", "filter": {"customer_id": 7}, "projection": {"customer_id": 1, "total": 1}}
+    insights = mongo_insights(plan, command, MongoExplainContext())
+    found = next(i for i in insights if i.rule == "mongo_covering_projection")
+    assert found.node_id == 1 and "add _id: 0" in (found.fix or "")
+
+
 # -- live on SecantusDB: the planted-problem fixture -------------------------------------------------------------
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
