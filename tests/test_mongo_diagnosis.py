@@ -532,3 +532,15 @@ def test_demo_engine_mongodb_prints_the_report(mongo_uri: str) -> None:
     assert {p.id for p in MONGO_PROBLEMS} == {"slow_query_composite_index", "esr_breaking_index", "unused_index",
                                               "unbounded_array", "lookup_without_index", "unanchored_regex",
                                               "ttl_wrong_type"}
+
+
+def test_every_cited_knowledge_document_exists() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    cited = set()
+    for module in ("tools/explain/mongo_insights.py", "tools/checks/mongo_rules.py"):
+        cited |= set(re.findall(r'kb="([a-z0-9-]+)"', (root / module).read_text(encoding="utf-8")))
+    ids = {m for p in (root / "knowledge" / "docs").rglob("*.md")
+           for m in re.findall(r"^id: (\S+)$", p.read_text(encoding="utf-8"), re.M)}
+    assert len(cited) >= 10 and cited <= ids, cited - ids
