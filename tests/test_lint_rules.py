@@ -15,6 +15,8 @@ POSTGRES = [
     # (sql, server version, expected rule ids at warning or above)
     ("CREATE INDEX i ON orders (a);", None, {"index-not-concurrent", "lock-timeout-missing"}),
     ("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON orders (a);", None, set()),
+    # a partitioned parent's index ON ONLY builds nothing (and CONCURRENTLY with ONLY is refused): its lock is brief
+    (LT + "CREATE INDEX IF NOT EXISTS i ON ONLY payment (a);", None, set()),
     ("CREATE TABLE t (id bigint PRIMARY KEY, a text);\nCREATE INDEX i ON t (a);", None, set()),
     ("DROP INDEX i;", None, {"drop-index-not-concurrent", "lock-timeout-missing"}),
     ("DROP INDEX CONCURRENTLY IF EXISTS i;", None, set()),

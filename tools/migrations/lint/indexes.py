@@ -21,7 +21,9 @@ OUTSIDE_TX = ("-- run outside a transaction block (autocommit); if it fails, DRO
       squawk=("require-concurrent-index-creation",), kb="index-build-online")
 def index_not_concurrent(p: Parsed, state: MigrationState) -> Iterator[Hit]:
     node = p.node
-    if isinstance(node, ast.IndexStmt) and not node.concurrent:
+    # `ON ONLY parent` builds nothing (the partitioned parent's index starts empty and INVALID, each partition's is
+    # built CONCURRENTLY and attached), and PostgreSQL refuses CONCURRENTLY with ONLY: no finding, no rewrite.
+    if isinstance(node, ast.IndexStmt) and not node.concurrent and node.relation.inh is not False:
         safe = copy.deepcopy(node)
         safe.concurrent, safe.if_not_exists = True, bool(node.idxname)
         table = relname(node.relation)
