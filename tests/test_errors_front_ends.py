@@ -212,3 +212,16 @@ async def test_an_html_endpoint_is_a_typed_error_in_mcp_ask(dsn: str, html_endpo
     text = asked.content[0].text
     assert asked.is_error and "[ModelServerError]" in text and "chat-completions API" in text
     assert "Traceback" not in text and "hint: check OPENAI_BASE_URL" in text
+
+
+async def test_a_mariadb_statement_timeout_is_typed_too(make_mysql_db) -> None:
+    dsn = make_mysql_db("CREATE TABLE n (i int PRIMARY KEY); INSERT INTO n SELECT seq FROM seq_1_to_2000;")
+    ctx = _context(dsn, statement_timeout_ms=300)
+    try:
+        async with Client(build_server(ctx)) as client:
+            timed_out = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM n a, n b, n c"})
+    finally:
+        ctx.close()
+    text = timed_out.content[0].text
+    assert timed_out.is_error and "[StatementTimeout]" in text and "time limit" in text
+    assert "hint: narrow the statement" in text and "--timeout" not in text

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import ExecutionTimeout, NetworkTimeout, PyMongoError
 
-from dbsage.tools.errors import DatabaseError
+from dbsage.tools.errors import DatabaseError, StatementTimeout
 from dbsage.tools.guard import check_mongo
 from dbsage.tools.guard.mongo import GuardedMongoCommand
 from dbsage.tools.query_result import QueryResult, RowCollector
@@ -65,8 +65,8 @@ def _execute(engine: MongoEngine, guarded: GuardedMongoCommand, max_rows: int) -
             return [{"value": v} for v in reply.get("values", [])], False
         return [{k: v for k, v in reply.items() if k not in ("$clusterTime", "operationTime")}], False
     except (ExecutionTimeout, NetworkTimeout) as exc:
-        raise DatabaseError(f"MongoDB stopped the operation at its {engine.limits.statement_timeout_ms} ms time "
-                            f"limit: {redact(str(exc)).strip()}", "narrow the filter or raise --timeout") from None
+        raise StatementTimeout(f"MongoDB stopped the operation at its {engine.limits.statement_timeout_ms} ms time "
+                               f"limit: {redact(str(exc)).strip()}", "narrow the filter or raise --timeout") from None
     except PyMongoError as exc:
         raise DatabaseError(f"MongoDB error: {redact(str(exc)).strip()}") from None
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pymysql
 
-from dbsage.tools.errors import DatabaseError, GuardRefusal, UsageError
+from dbsage.tools.errors import DatabaseError, GuardRefusal, StatementTimeout, UsageError
 from dbsage.tools.explain.analysis import ExplainResult
 from dbsage.tools.explain.mysql_insights import (
     MySQLColumnFacts,
@@ -110,8 +110,8 @@ def _one(conn: Any, sent: str, statement: str, engine: MySQLEngine) -> Any:
         code = exc.args[0] if exc.args else None
         text = redact(str(exc.args[1] if len(exc.args) > 1 else exc)).strip()
         if code in _TIMEOUT_ERRORS:
-            raise DatabaseError(f"the statement ran longer than the {engine.limits.statement_timeout_ms} ms limit",
-                                "run without --analyze to see the plan without executing it") from None
+            raise StatementTimeout(f"the statement ran longer than the {engine.limits.statement_timeout_ms} ms limit",
+                                   "run without --analyze to see the plan without executing it") from None
         if code == _READ_ONLY_TRANSACTION:
             raise DatabaseError("the server will not plan a data-changing statement inside dbsage's read-only "
                                 "transaction", "explain the SELECT with the same FROM and WHERE: it reads the "

@@ -16,7 +16,7 @@ import pymysql
 import pymysql.cursors
 
 from dbsage.tools.engines.mysql.reads import refuse_view_code
-from dbsage.tools.errors import DatabaseError, GuardRefusal
+from dbsage.tools.errors import DatabaseError, GuardRefusal, StatementTimeout
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.guard.functions import MYSQL_SECRET_TABLES
 from dbsage.tools.guard.mysql import refuse_secret_table
@@ -105,7 +105,7 @@ def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCo
         code = exc.args[0] if exc.args else None
         text = redact(str(exc.args[1] if len(exc.args) > 1 else exc)).strip()
         if code in _TIMEOUT_ERRORS:
-            raise DatabaseError(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
-                                f"({text})", "narrow the query or raise the limit with --timeout") from None
+            raise StatementTimeout(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
+                                   f"({text})", "narrow the query or raise the limit with --timeout") from None
         hint = _HINTS.get(code) if isinstance(code, int) else None
         raise DatabaseError(f"MySQL error {code}: {text}", hint) from None
