@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from dbsage.tools.activity import IDLE_IN_TRANSACTION, ActivityCounts, ActivityReport, SessionNow, clip, finish
+from dbsage.tools.errors import DatabaseError
 
 if TYPE_CHECKING:
     from dbsage.tools.engines.mysql.adapter import MySQLEngine
@@ -18,15 +19,13 @@ NO_LOCK_WAITS = ("row-lock waits are unknown: this login cannot read InnoDB's lo
 
 
 def activity(engine: MySQLEngine, limit: int = 50) -> ActivityReport:
-    from dbsage.tools.engines.mysql.adapter import _fetch, _optional
     from dbsage.tools.engines.mysql.sqlfiles import load as _sql
 
-    with engine.connection() as conn, conn.cursor() as cur:
-        rows = _fetch(cur, _sql("activity"), {"limit": limit + 1})
-        counts = _fetch(cur, _sql("activity_counts"))[0]
-        waits = _optional(cur, _sql("lock_waits_mariadb"))
-        if waits is None:
-            waits = _optional(cur, _sql("lock_waits_mysql"))
+    rows = engine.catalog_query(_sql("activity"), {"limit": limit + 1})
+    counts = engine.catalog_query(_sql("activity_counts"))[0]
+    waits = _lock_waits(engine, _sql("lock_waits_mariadb"))
+    if waits is None:
+        waits = _lock_waits(engine, _sql("lock_waits_mysql"))
     blocked: dict[int, list[int]] = {}
     lock_of: dict[int, str] = {}
     for wait in waits or []:
@@ -38,6 +37,15 @@ def activity(engine: MySQLEngine, limit: int = 50) -> ActivityReport:
     if waits is None:
         report.notes.append(NO_LOCK_WAITS)
     return finish(report)
+
+
+def _lock_waits(engine: MySQLEngine, sql: str) -> list[dict[str, Any]] | None:
+    """The lock-wait rows, or None when this server or login cannot read that table (MySQL 8 dropped
+    information_schema's; performance_schema's needs it ON and SELECT on it)."""
+    try:
+        return engine.catalog_query(sql)
+    except DatabaseError:
+        return None
 
 
 def _session(r: dict[str, Any], blocked: dict[int, list[int]], lock_of: dict[int, str]) -> SessionNow:
