@@ -69,7 +69,9 @@ def parse_index(text: str, schema_of: dict[str, str]) -> IndexCandidate:
     method = (stmt.accessMethod or "btree").lower()
     if method not in ("btree", "hash"):
         raise UsageError(f"{method} indexes are not costed by the what-if tool", "use a B-tree or hash index")
-    table = stmt.relation.relname
+    if stmt.relation is None or not stmt.relation.relname or not stmt.indexParams:
+        raise UsageError(f"{text[:80]!r} names no table and columns", "e.g. `orders (customer_id)`")
+    table = str(stmt.relation.relname)
     schema = stmt.relation.schemaname or schema_of.get(table)
     if schema is None:
         raise UsageError(f"no table {table!r} in this database", "list the tables with list_objects")
@@ -84,7 +86,7 @@ def parse_index(text: str, schema_of: dict[str, str]) -> IndexCandidate:
     include = tuple(elem.name for elem in stmt.indexIncludingParams or ())
     where = RawStream()(stmt.whereClause) if stmt.whereClause is not None else None
     return IndexCandidate(schema_name=schema, table=table, keys=tuple(keys), include=include, where=where,
-                          method=method)  # type: ignore[arg-type]
+                          method="hash" if method == "hash" else "btree")
 
 
 def what_if_indexes(engine: Any, statements: list[str], indexes: list[str]) -> WhatIfReport:
