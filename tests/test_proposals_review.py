@@ -11,6 +11,7 @@ import re
 import select
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,25 @@ def test_the_chat_card_and_list_mark_a_destructive_proposal(store: ProposalStore
     assert "DESTRUCTIVE" not in proposal_markdown(index) and "**risk:**" not in proposal_markdown(index)
     approved = store.approve(index.id, "alice", via="--yes")
     assert "**approved** by alice via --yes" in proposal_markdown(approved)
+
+
+ADVISE_SHOP = """
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL);
+INSERT INTO orders SELECT g, g % 5000, g % 300 FROM generate_series(1, 100000) g;
+ANALYZE;
+"""
+
+
+def test_the_same_advice_twice_files_once(make_pg_db: Callable[..., str], tmp_path: Path) -> None:
+    dsn = make_pg_db(ADVISE_SHOP)
+    workload = tmp_path / "workload.sql"
+    workload.write_text("SELECT id, total FROM orders WHERE customer_id = 42;\n")
+    env = {"DBSAGE_STATE_DIR": str(tmp_path / "state")}
+    runs = [run_dbsage("advise", "--db", dsn, "--workload", str(workload), "--propose", "-f", "json", env=env)
+            for _ in range(2)]
+    first, second = (json.loads(run.stdout) for run in runs)
+    assert first["proposals"] and first["already_filed"] == []
+    assert second["proposals"] == [] and second["already_filed"] == first["proposals"]
+    table = run_dbsage("advise", "--db", dsn, "--workload", str(workload), "--propose", env=env)
+    assert f"not filed again: proposal #{first['proposals'][0]} (pending)" in table.stdout
+    assert len(ProposalStore(tmp_path / "state" / "proposals.sqlite3").list()) == len(first["proposals"])

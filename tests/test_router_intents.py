@@ -152,3 +152,35 @@ def test_a_why_slow_question_files_nothing(question: str) -> None:
     routed = route(question)
     assert routed is None or not any(args.get("propose") for _, args in routed[1])
     assert routed is None or "file_proposal" not in [tool for tool, _ in routed[1]]
+
+
+BLOCKING_SHOP = """
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL);
+INSERT INTO orders SELECT g, g % 5000, g % 300 FROM generate_series(1, 50000) g;
+ANALYZE;
+"""
+
+
+def test_the_new_intents_answer_from_a_real_database(make_pg_db, tmp_path, monkeypatch) -> None:
+    from dbsage.agent.router import answer
+    from dbsage.agent.toolkit.context import ToolContext
+    from dbsage.tools.targets import resolve
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(make_pg_db(BLOCKING_SHOP)), origin="router")
+    try:
+        busy = answer(ctx, "are there any locks or blocked sessions right now?")
+        what_if = answer(ctx, f"would an index on orders (customer_id) help {Q} ? it takes ages")
+        cache = answer(ctx, "what's the cache hit ratio")
+        queue = answer(ctx, "which proposals are pending")
+    finally:
+        ctx.close()
+    assert [c.tool for c in busy.tool_calls] == ["activity_now"] and busy.tool_calls[0].ok
+    assert "activity at" in busy.answer
+    [costed] = what_if.tool_calls
+    assert costed.tool == "what_if_indexes" and costed.ok, costed.error
+    assert costed.arguments["statements"] == [Q]
+    statement = (costed.result or {})["statements"][0]
+    assert statement["cost_after"] < statement["cost_before"] and "helps" in what_if.answer
+    assert [(c.tool, c.arguments) for c in cache.tool_calls] == [("checkup", {"family": "performance"})]
+    assert [c.tool for c in queue.tool_calls] == ["list_proposals"] and "no proposals match" in queue.answer
