@@ -39,13 +39,18 @@ def _database(dsn: str) -> str:
 
 
 def _terminate(dsn: str, *, active: bool) -> int:
-    """pg_terminate_backend on dbsage's sessions in this database, from another (superuser) connection."""
-    state = "active" if active else "idle"
+    """pg_terminate_backend on dbsage's sessions in this database (those running a statement, or all the others),
+    from another (superuser) connection; waits up to 5 s for one to exist."""
+    state = "state = 'active'" if active else "state IS DISTINCT FROM 'active'"
+    deadline = time.monotonic() + 5
     with psycopg.connect(dsn, autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbsage' "
-            "AND datname = %s AND state = %s AND pid <> pg_backend_pid()", (_database(dsn), state)).fetchall()
-    return len(rows)
+        while True:
+            rows = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbsage' "
+                f"AND datname = %s AND {state} AND pid <> pg_backend_pid()", (_database(dsn),)).fetchall()
+            if rows or time.monotonic() > deadline:
+                return len(rows)
+            time.sleep(0.05)
 
 
 def _wait_for_active(dsn: str, timeout_s: float = 20) -> None:
