@@ -31,6 +31,14 @@ def state(tmp_path, monkeypatch) -> Path:
 
 
 def _check_evidence_and_proposal(document: dict, state: Path) -> None:
+    _check_evidence(document)
+    [ref] = document["proposals"]
+    stored = ProposalStore(state / "proposals.sqlite3").get(int(ref["id"]))
+    assert stored.status == "pending" and "(status, created_at)" in stored.up_sql
+    assert stored.down_sql.startswith("DROP INDEX")
+
+
+def _check_evidence(document: dict) -> None:
     calls = {c["tool"]: c for c in document["tool_calls"]}
     explain = calls["explain_query"]
     assert explain["ok"] and "Seq Scan on orders" in explain["summary"]
@@ -38,10 +46,6 @@ def _check_evidence_and_proposal(document: dict, state: Path) -> None:
     advice = calls["advise_indexes"]["result"]["report"]
     assert advice["verified"] and advice["cost_after"] < advice["cost_before"] / 10
     assert any("(status, created_at)" in r["create_sql"] for r in advice["recommendations"])
-    [ref] = document["proposals"]
-    stored = ProposalStore(state / "proposals.sqlite3").get(int(ref["id"]))
-    assert stored.status == "pending" and "(status, created_at)" in stored.up_sql
-    assert stored.down_sql.startswith("DROP INDEX")
 
 
 def test_router_answers_the_demo_slow_query(pg_demo_dsn: str, state: Path) -> None:
@@ -50,6 +54,10 @@ def test_router_answers_the_demo_slow_query(pg_demo_dsn: str, state: Path) -> No
     document = json.loads(run.stdout)
     assert document["mode"] == "router" and "no model configured" in document["answer"]
     assert [c["tool"] for c in document["tool_calls"]] == ["explain_query", "advise_indexes"]
+    _check_evidence(document)
+    assert document["proposals"] == [] and "Filed proposal" not in document["answer"]  # asked why, not to file
+    asked = CliRunner().invoke(app, ["ask", f"propose an index for {SLOW}", "--db", pg_demo_dsn, "--format", "json"])
+    document = json.loads(asked.stdout)
     _check_evidence_and_proposal(document, state)
     assert f"Filed proposal {document['proposals'][0]['id']} (pending)" in document["answer"]
 

@@ -24,10 +24,10 @@ def flags_of(p: Proposal) -> str:
 
 
 def print_list(found: list[Proposal], console: Console = stdout) -> None:
-    grid = data_table("id", "status", "kind", "title", "risk", "engine", "benefit", "size", "created",
+    grid = data_table("id", "status", "title", "risk", "kind", "engine", "benefit", "size", "created",
                       title_justify="left")
-    for p in found:
-        add_text_row(grid, str(p.id), p.status, p.kind, p.title, flags_of(p), p.engine, p.estimated_benefit or "—",
+    for p in found:  # the columns that were there first keep their places: scripts cut them by position
+        add_text_row(grid, str(p.id), p.status, p.title, flags_of(p), p.kind, p.engine, p.estimated_benefit or "—",
                      human_bytes(p.size_bytes), f"{p.created_at:%Y-%m-%d %H:%M} by {p.created_by}")
     console.print(grid)
 
