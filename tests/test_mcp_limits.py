@@ -87,8 +87,10 @@ async def test_max_chars_is_capped_and_errors_never_echo_an_input_unbounded(serv
         unknown = await client.call_tool("describe_object", {"name": "x" * 5_000})
         bad_sql = await client.call_tool("run_query", {"sql": huge})
         expired = await client.call_tool("fetch_result", {"handle": "r999"})
+        made_up = await client.call_tool("y" * 100_000, {})  # the SDK's own "Unknown tool: <name>"
     assert too_big.is_error and "max_chars" in too_big.content[0].text
-    for result in (too_big, unknown, bad_sql, expired):
+    assert made_up.is_error and made_up.content[0].text.startswith("Unknown tool: yyy")
+    for result in (too_big, unknown, bad_sql, expired, made_up):
         assert result.is_error
         assert len(result.content[0].text) < 3_000, result.content[0].text[:200]
     assert "does not exist" in expired.content[0].text

@@ -26,7 +26,7 @@ from dbsage.agent.mcp.progress import Progress, run_with_progress
 from dbsage.agent.mcp.results import as_call_result, as_tool_error
 from dbsage.agent.mcp.sizing import max_chars_field, shallow_model
 from dbsage.agent.toolkit.context import ToolContext
-from dbsage.agent.toolkit.registry import ToolOutcome, call, registry
+from dbsage.agent.toolkit.registry import ERROR_CHARS, ToolOutcome, call, clip_error, registry
 from dbsage.agent.toolkit.spec import ToolSpec
 
 INSTRUCTIONS = (
@@ -141,6 +141,24 @@ def _fetch_tool(ctx: ToolContext) -> Callable[..., Any]:
     return _adapter("fetch_result", FetchResultInput, ResultPage, run, ctx)
 
 
+def _bounded(base: type) -> type:
+    """The SDK's server, except that an error it writes itself (an unknown tool's name, arguments that fail the
+    schema) never echoes the caller's input back unbounded."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    class BoundedServer(base):
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as exc:
+                text = str(exc)
+                if len(text) <= ERROR_CHARS:
+                    raise
+                raise type(exc)(clip_error(text)) from exc.__cause__
+
+    return BoundedServer
+
+
 def build_server(ctx: ToolContext) -> Any:
     """An MCPServer exposing every toolbox tool, `ask` and `fetch_result` for `ctx`'s target, with resources and
     prompts (agent/mcp/catalog.py)."""
@@ -149,7 +167,7 @@ def build_server(ctx: ToolContext) -> Any:
 
     from dbsage import __version__
 
-    server = MCPServer(name="dbsage", instructions=INSTRUCTIONS, version=__version__)
+    server = _bounded(MCPServer)(name="dbsage", instructions=INSTRUCTIONS, version=__version__)
     for spec in registry().values():
         hints = ToolAnnotations(read_only_hint=not spec.files_proposals, destructive_hint=False, open_world_hint=False)
         server.add_tool(_spec_tool(spec, ctx), name=spec.name, description=spec.description, annotations=hints,
