@@ -151,12 +151,23 @@ class AgentLoop:
         return run
 
     def _fetch_result(self, handle: str, offset: int = 0) -> str:
+        """A page of a stored result. Listed with the turn's tool calls, and counted against its limits."""
         self.hooks.check()
+        arguments = {"handle": handle, "offset": offset}
+        refusal = self._guard.admit()
+        if refusal is not None:
+            self._outcomes.append(ToolOutcome(tool="fetch_result", arguments=arguments, ok=False, status="not_run",
+                                              error_type="TurnLimit", error=f"not run: {refusal}"))
+            return f"fetch_result not run: {refusal}\nhint: answer now from the results you already have"
         try:
             full = self.ctx.results.get(handle)
         except DbsageError as exc:  # an unknown handle is the model's mistake: tell it, don't end the turn
+            self._outcomes.append(ToolOutcome(tool="fetch_result", arguments=arguments, ok=False, status="error",
+                                              error_type=type(exc).__name__, error=exc.message, hint=exc.hint))
             return f"fetch_result failed: {exc}"
         piece = self._budget.fit(full[offset:], handle, offset=offset)
+        self._outcomes.append(ToolOutcome(tool="fetch_result", arguments=arguments,
+                                          summary=f"characters from {offset} of {len(full)} of {handle}"))
         return f"[{handle}: characters from {offset} of {len(full)}]\n{DATA_NOTE}\n{as_data(piece)}"
 
     # -- turns ---------------------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def test_fetch_result_pages_through_a_truncated_result(ctx: ToolContext) -> None
     assert "[truncated by dbsage: showed 240 of" in first and "fetch_result(handle='r1', offset=240)" in first
     assert fetched.startswith("[r1: characters from 0 of") and '"name": "orders"' in fetched
     assert any("truncated" in note for note in answer.notes)
+    assert [(c.tool, c.status) for c in answer.tool_calls] == [("describe_object", "ok"), ("fetch_result", "ok")]
 
 
 @pytest.mark.parametrize(("max_tokens", "texts", "expect_in_last"), [
