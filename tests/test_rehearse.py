@@ -129,7 +129,9 @@ def test_access_exclusive_lock_and_rewrite_recorded(make_pg_db: MakeDb) -> None:
 def test_concurrently_runs_outside_a_transaction_and_its_lock_is_watched(make_pg_db: MakeDb) -> None:
     up = "CREATE INDEX CONCURRENTLY orders_code_idx ON orders (code);"
     down = "DROP INDEX CONCURRENTLY orders_code_idx;"
-    result = run(make_pg_db(PG_SETUP), scratch_db(make_pg_db), up, down, sample_rows=2000)
+    # Enough rows that the build lasts many polling intervals, even on a busy machine.
+    target = make_pg_db(PG_SETUP + "INSERT INTO orders (code) SELECT 'k' || g FROM generate_series(1, 60000) g;")
+    result = run(target, scratch_db(make_pg_db), up, down, sample_rows=70000)
     assert result.ok, result.verdict
     statement = result.passes[0].statements[0]
     assert not statement.transactional and statement.locks_observed == "watched from a second session"

@@ -9,7 +9,7 @@ to a proposal.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -53,12 +53,15 @@ class PassRun(BaseModel):
 
 
 class SampleReport(BaseModel):
+    seconds: float = 0.0
     tables: int = 0
     rows: int = 0
     rows_per_table: int = 0
     dropped_orphans: int = Field(default=0, description="sampled rows removed so every foreign key holds")
     masked: list[str] = Field(default_factory=list, description="table.column values replaced (PII-looking names)")
     skipped: list[str] = Field(default_factory=list, description="tables whose rows could not be copied, and why")
+    foreign_keys: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False,
+                                               description="the keys `settle` checks (not reported)")
 
 
 class SchemaCopy(BaseModel):

@@ -51,9 +51,12 @@ def run_rehearsal(target: Target, scratch: Target | None, up: list[Step], down: 
             say("copying the schema")
             copied = copy_schema(target.dsn, scratch.dsn, major, schema_copy)
             say(f"schema copied ({copied.method}); sampling rows")
+            sampling = time.perf_counter()
             with engine.connection() as source:
                 sampled = sample.load_sample(source, conn, sample_rows, say)
+            sample.settle(conn, sampled)
             conn.execute("ANALYZE")
+            sampled.seconds = round(time.perf_counter() - sampling, 3)
             before = fingerprint(conn)
             passes: list[PassRun] = []
             result = RehearsalResult(ok=False, target=target.display, scratch=scratch.display,

@@ -108,8 +108,9 @@ def read_catalog(target_dsn: str) -> dict[str, list[dict[str, Any]]]:
         engine.close()
 
 
-def schema_ddl(target_dsn: str, available: set[str]) -> tuple[str, list[str]]:
-    """The DDL script, and what was left out because the scratch server cannot take it."""
+def schema_ddl(target_dsn: str, available: set[str]) -> tuple[list[str], list[str]]:
+    """The DDL, one object a piece (in the order they can be created), and what was left out because the scratch
+    server cannot take it."""
     cat = read_catalog(target_dsn)
     out: list[str] = ["SET check_function_bodies = off;"]
     skipped = []
@@ -140,7 +141,7 @@ def schema_ddl(target_dsn: str, available: set[str]) -> tuple[str, list[str]]:
             out.append(f"COMMENT ON {kind} {view['name']} IS {sql.quote(view['comment'])};")
     out += [f"ALTER SEQUENCE {row['seq']} OWNED BY {row['tbl']}.{row['col']};" for row in cat["owned"]]
     out += [f"{row['ddl']};" for row in cat["triggers"]]
-    return "\n".join(out) + "\n", skipped
+    return out, skipped
 
 
 def _table(table: dict[str, Any], columns: list[dict[str, Any]]) -> str:

@@ -80,7 +80,8 @@ def masked(column: dict[str, Any]) -> str:
 
 def load_sample(target: psycopg.Connection[Any], scratch: psycopg.Connection[Any], rows: int,
                 progress: Callable[[str], None] | None = None) -> SampleReport:
-    """Copy up to `rows` rows of every table from the target's (read-only) connection into the scratch."""
+    """Copy up to `rows` rows of every table from the target's (read-only) connection into the scratch; `settle`
+    then makes the sample consistent, without the target."""
     report = SampleReport(rows_per_table=rows)
     with target.cursor(row_factory=dict_row) as cur:
         tables = cur.execute(_TABLES).fetchall()
@@ -92,7 +93,7 @@ def load_sample(target: psycopg.Connection[Any], scratch: psycopg.Connection[Any
         return report
     by_oid = {t["oid"]: t for t in tables}
     order = _parents_first(tables, keys)
-    replica = _replica_mode(scratch, report)
+    _replica_mode(scratch, report)
     for oid in order:
         table = by_oid[oid]
         cols = columns.get(oid, [])
@@ -100,15 +101,21 @@ def load_sample(target: psycopg.Connection[Any], scratch: psycopg.Connection[Any
             continue
         query = _select(table, cols, [k for k in keys if k["child"] == oid and k["parent"] in by_oid], by_oid, rows)
         report.masked += [f"{table['name']}.{c['raw']}" for c in cols if is_pii(c["raw"], c["type"])]
-        copied = _copy(target, scratch, query, table["name"], cols, report, replica)
+        copied = _copy(target, scratch, query, table["name"], cols, report)
         report.rows += copied
         report.tables += 1
         if progress is not None and report.tables % 200 == 0:
             progress(f"sampled {report.tables} tables")
-    report.dropped_orphans = _drop_orphans(scratch, keys)
+    report.foreign_keys = keys
+    return report
+
+
+def settle(scratch: psycopg.Connection[Any], report: SampleReport) -> None:
+    """After the copy (and after the target's read transaction has ended): drop orphans, move sequences on."""
+    scratch.execute("RESET session_replication_role")
+    report.dropped_orphans = _drop_orphans(scratch, report.foreign_keys)
     report.rows -= report.dropped_orphans
     _advance_sequences(scratch)
-    return report
 
 
 def _parents_first(tables: list[dict[str, Any]], keys: list[dict[str, Any]]) -> list[int]:
@@ -140,28 +147,26 @@ def _select(table: dict[str, Any], cols: list[dict[str, Any]], parents: list[dic
 
 
 def _copy(target: psycopg.Connection[Any], scratch: psycopg.Connection[Any], query: str, name: str,
-          cols: list[dict[str, Any]], report: SampleReport, replica: bool) -> int:
+          cols: list[dict[str, Any]], report: SampleReport) -> int:
     column_list = ", ".join(c["name"] for c in cols)
     try:
         with target.transaction(), scratch.transaction():
-            if replica:
-                scratch.execute("SET LOCAL session_replication_role = replica")
+            sink_cursor = scratch.cursor()
             with target.cursor().copy(f"COPY ({query}) TO STDOUT".encode()) as source, \
-                    scratch.cursor().copy(f"COPY {name} ({column_list}) FROM STDIN".encode()) as sink:
+                    sink_cursor.copy(f"COPY {name} ({column_list}) FROM STDIN".encode()) as sink:
                 for block in source:
                     sink.write(block)
-            row = scratch.execute(f"SELECT count(*) FROM ONLY {name}".encode()).fetchone()
-            return int(row[0]) if row else 0
+            return max(sink_cursor.rowcount, 0)  # the server's "COPY n"
     except psycopg.Error as exc:
         report.skipped.append(f"{name}: {redact(str(exc)).strip().splitlines()[0][:200]}")
         return 0
 
 
 def _replica_mode(scratch: psycopg.Connection[Any], report: SampleReport) -> bool:
-    """Can this login load without firing triggers and foreign-key checks? (A superuser, usually, on a scratch.)"""
+    """Load without firing triggers and foreign-key checks, for this session (a superuser, usually, on a scratch);
+    `settle` turns it back off."""
     try:
-        with scratch.transaction():
-            scratch.execute("SET LOCAL session_replication_role = replica")
+        scratch.execute("SET session_replication_role = replica")
         return True
     except psycopg.Error:
         report.skipped.append("triggers and foreign keys stayed on while loading (the scratch login may not set "
@@ -171,32 +176,54 @@ def _replica_mode(scratch: psycopg.Connection[Any], report: SampleReport) -> boo
 
 def _drop_orphans(scratch: psycopg.Connection[Any], keys: list[dict[str, Any]]) -> int:
     """Delete sampled rows whose parent row is missing, until every foreign key holds (MATCH SIMPLE: a NULL in
-    the key means no parent is needed)."""
+    the key means no parent is needed). Each pass is one round trip: every key's DELETE in one script."""
+    statements = []
+    for key in keys:
+        match = " AND ".join(f"p.{r} = c.{c}" for c, r in zip(key["cols"], key["refcols"], strict=True))
+        present = " AND ".join(f"c.{c} IS NOT NULL" for c in key["cols"])
+        statements.append(f"WITH gone AS (DELETE FROM {key['child_name']} c WHERE {present} AND NOT EXISTS "
+                          f"(SELECT 1 FROM {key['parent_name']} p WHERE {match}) RETURNING 1) "
+                          "SELECT count(*) FROM gone")
     dropped = 0
     for _ in range(20):
-        removed = 0
-        for key in keys:
-            match = " AND ".join(f"p.{r} = c.{c}" for c, r in zip(key["cols"], key["refcols"], strict=True))
-            present = " AND ".join(f"c.{c} IS NOT NULL" for c in key["cols"])
-            statement = (f"DELETE FROM {key['child_name']} c WHERE {present} AND NOT EXISTS "
-                         f"(SELECT 1 FROM {key['parent_name']} p WHERE {match})")
-            try:
-                removed += scratch.execute(statement.encode()).rowcount
-            except psycopg.Error:
-                continue  # e.g. the parent is a partitioned table the sample left out; the check names it
+        removed = _counts(scratch, statements)
         dropped += removed
         if removed == 0:
             break
     return dropped
 
 
+def _counts(scratch: psycopg.Connection[Any], statements: list[str], per_trip: int = 500) -> int:
+    """Run statements that each return one count, many per round trip; a batch that fails is run again one by one
+    so that one bad statement (e.g. a parent table left out) does not stop the others. Returns the counts' sum."""
+    total = 0
+    for first in range(0, len(statements), per_trip):
+        batch = statements[first: first + per_trip]
+        try:
+            total += _sum_results(scratch, ";\n".join(batch))
+        except psycopg.Error:
+            for statement in batch:
+                try:
+                    total += _sum_results(scratch, statement)
+                except psycopg.Error:
+                    continue
+    return total
+
+
+def _sum_results(scratch: psycopg.Connection[Any], script: str) -> int:
+    total = 0
+    with scratch.transaction(), scratch.cursor() as cur:
+        cur.execute(script.encode())
+        while True:
+            row = cur.fetchone() if cur.description else None
+            total += int(row[0] or 0) if row and isinstance(row[0], int) else 0
+            if not cur.nextset():
+                return total
+
+
 def _advance_sequences(scratch: psycopg.Connection[Any]) -> None:
     """Serial and identity sequences start past the largest sampled key: a step that inserts does not collide."""
-    for row in scratch.execute(_OWNED_SEQUENCES).fetchall():
-        seq, table, col = row
-        try:
-            # seq/table/col come from the catalog already quoted (regclass text, quote_ident)
-            scratch.execute(sql.SQL("SELECT setval({}::regclass, greatest(max({})::bigint, 1)) FROM {}").format(
-                sql.Literal(seq), sql.SQL(col), sql.SQL(table)))
-        except psycopg.Error:
-            continue  # a column whose type does not cast to bigint: leave the sequence where it is
+    statements = [sql.SQL("SELECT setval({}::regclass, greatest(max({})::bigint, 1)) FROM {}").format(
+        sql.Literal(seq), sql.SQL(col), sql.SQL(table)).as_string(scratch)
+        for seq, table, col in scratch.execute(_OWNED_SEQUENCES).fetchall()]  # names come quoted from the catalog
+    _counts(scratch, statements)  # a key whose type does not cast to bigint leaves its sequence where it is

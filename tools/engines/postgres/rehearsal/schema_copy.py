@@ -124,23 +124,33 @@ def copy_schema(target_dsn: str, scratch_dsn: str, server_major: int, method: st
         if chosen is not None:
             version, path = chosen
             script, skipped = restorable(dump_schema(target_dsn, path), available)
+            entries = _dump_entries(script)
             label = f"pg_dump {version} ({path})"
         else:
             from dbsage.tools.engines.postgres.rehearsal.catalog_ddl import schema_ddl
 
-            script, skipped = schema_ddl(target_dsn, available)
+            entries, skipped = schema_ddl(target_dsn, available)
             label = f"catalog DDL (no pg_dump of version {server_major} or newer found)" if method == "auto" \
                 else "catalog DDL"
-        _run_script(scratch, script)
+        _run_script(scratch, entries)
     return SchemaCopy(method=label, seconds=round(time.perf_counter() - started, 3),
-                      statements=script.count(";\n"), skipped=skipped)
+                      statements=sum(entry.count(";\n") + (not entry.endswith("\n")) for entry in entries),
+                      skipped=skipped)
 
 
-def _run_script(conn: psycopg.Connection[Any], script: str) -> None:
-    """One multi-statement script in one transaction (simple query protocol): all of it, or nothing."""
+def _dump_entries(script: str) -> list[str]:
+    """The dump cut where pg_dump starts a catalog entry (its `-- Name: …` header): never inside a statement or a
+    function body. The settings at its top stay in the first piece, and hold for the whole session."""
+    return [part for part in re.split(r"\n(?=--\n-- Name: )", script) if part.strip()]
+
+
+def _run_script(conn: psycopg.Connection[Any], entries: list[str], per_transaction: int = 200) -> None:
+    """The entries in transactions of `per_transaction` (one transaction for 2,000 tables would run out of lock
+    slots); a failure stops the copy with the server's message (the scratch is wiped by the next rehearsal)."""
     try:
-        with conn.transaction():
-            conn.execute(script.encode())
+        for first in range(0, len(entries), per_transaction):
+            with conn.transaction():
+                conn.execute("\n".join(entries[first: first + per_transaction]).encode())
     except psycopg.Error as exc:
         raise DatabaseError(f"the scratch refused the target's schema: {redact(str(exc)).strip()[:600]}",
                             "the scratch server may be older than the target or lack an extension the schema "

@@ -103,15 +103,23 @@ def prepare(conn: psycopg.Connection[Any], reuse: bool) -> bool:
     return bool(holds)
 
 
-def wipe(conn: psycopg.Connection[Any]) -> None:
-    """Drop every schema and extension (plpgsql stays) and give back an empty `public`."""
+def wipe(conn: psycopg.Connection[Any], per_transaction: int = 200) -> None:
+    """Drop every relation, schema and extension (plpgsql stays) and give back an empty `public`. Tables go in
+    batches: one transaction dropping thousands would run out of lock slots."""
+    user = (f"n.nspname NOT IN {_SYSTEM_SCHEMAS} AND n.nspname NOT LIKE 'pg_temp%' "
+            "AND n.nspname NOT LIKE 'pg_toast%'")
     try:
+        while True:
+            batch = conn.execute(f"SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                                 f"c.relnamespace WHERE c.relkind IN ('r', 'p', 'f') AND {user} "
+                                 f"AND NOT c.relispartition LIMIT {per_transaction}").fetchall()
+            if not batch:
+                break
+            conn.execute(f"DROP TABLE IF EXISTS {', '.join(row[0] for row in batch)} CASCADE".encode())
         with conn.transaction():
             for (extension,) in conn.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall():
                 conn.execute(sql.SQL("DROP EXTENSION IF EXISTS {} CASCADE").format(sql.Identifier(extension)))
-            schemas = conn.execute(f"SELECT nspname FROM pg_namespace WHERE nspname NOT IN {_SYSTEM_SCHEMAS} "
-                                   "AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast%'").fetchall()
-            for (schema,) in schemas:
+            for (schema,) in conn.execute(f"SELECT nspname FROM pg_namespace n WHERE {user}").fetchall():
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
             conn.execute("CREATE SCHEMA public")
     except psycopg.Error as exc:
