@@ -117,3 +117,27 @@ def test_index_forms(text: str, create: str) -> None:
 def test_index_forms_refused(text: str) -> None:
     with pytest.raises(UsageError):
         parse_index(text, {"orders": "public"})
+
+
+async def test_mcp_clients_get_the_new_read_only_tools(shop: str, tmp_path, monkeypatch) -> None:
+    from mcp import Client
+
+    from dbsage.agent.mcp.server import build_server
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(shop), origin="mcp")
+    try:
+        async with Client(build_server(ctx)) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            costed = await client.call_tool("what_if_indexes", {"statements": [BY_CUSTOMER],
+                                                                "indexes": ["orders (customer_id)"]})
+            busy = await client.call_tool("activity_now", {})
+            queue = await client.call_tool("list_proposals", {})
+    finally:
+        ctx.close()
+    for name in ("what_if_indexes", "activity_now", "list_proposals"):
+        annotations = tools[name].annotations
+        assert annotations and annotations.read_only_hint is True, name
+    assert not costed.is_error and "q1: planner cost" in costed.content[0].text
+    assert not busy.is_error and not queue.is_error
+    assert queue.structured_content["store"].endswith("proposals.sqlite3")
