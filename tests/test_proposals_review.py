@@ -256,3 +256,24 @@ def test_the_same_advice_twice_files_once(make_pg_db: Callable[..., str], tmp_pa
     table = run_dbsage("advise", "--db", dsn, "--workload", str(workload), "--propose", env=env)
     assert f"not filed again: proposal #{first['proposals'][0]} (pending)" in table.stdout
     assert len(ProposalStore(tmp_path / "state" / "proposals.sqlite3").list()) == len(first["proposals"])
+
+
+def test_a_proposal_filed_before_reviews_is_judged_when_read(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # a store at schema 2: no review column yet
+        db.executescript("""
+        CREATE TABLE proposals (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, engine TEXT NOT NULL, target TEXT NOT NULL,
+          up_sql TEXT NOT NULL, down_sql TEXT NOT NULL, estimated_benefit TEXT, size_bytes INTEGER,
+          rationale TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', created_at TEXT NOT NULL,
+          created_by TEXT NOT NULL);
+        CREATE TABLE audit (proposal_id INTEGER NOT NULL, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+          note TEXT);
+        INSERT INTO proposals VALUES (1, 'cleanup', 'postgres', 'postgresql://h/db', 'DROP TABLE orders CASCADE',
+          '-- none', NULL, NULL, 'asked', 'pending', '2026-11-01T10:00:00+00:00', 'dbsage mcp');
+        """)
+    old = ProposalStore(path).get(1)
+    assert old.destructive and old.review is not None and "filed before proposals were reviewed" in (
+        old.review.note or "")

@@ -75,7 +75,7 @@ class Proposal(ProposalDraft):
     created_at: datetime
     created_by: str
     review: ProposalReview | None = Field(default=None, description="the risk verdict given when it was filed "
-                                          "(None: filed before reviews existed)")
+                                          "(filed before reviews existed: judged when read, as its note says)")
     audit: list[AuditEntry] = Field(default_factory=list)
     rehearsal: RehearsalResult | None = Field(default=None, description="the latest `dbsage migrate rehearse` of "
                                               "it (schema 0004)")

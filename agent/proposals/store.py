@@ -236,7 +236,12 @@ class ProposalStore:
 def _proposal(row: dict[str, object], audit: builtins.list[AuditEntry]) -> Proposal:
     row.pop("fingerprint", None)
     review = row.pop("review", None)
-    parsed = ProposalReview.model_validate_json(review) if isinstance(review, str) else None
+    if isinstance(review, str):
+        parsed = ProposalReview.model_validate_json(review)
+    else:  # filed before reviews existed (schema 0003): judged now, so it is flagged in lists and cards too
+        parsed = review_sql(str(row["engine"]), str(row["up_sql"]), str(row["down_sql"]))
+        parsed.note = "; ".join(filter(None, ["reviewed when read: filed before proposals were reviewed",
+                                              parsed.note]))
     return Proposal(**row, review=parsed, audit=audit)
 
 
