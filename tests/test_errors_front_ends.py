@@ -230,3 +230,44 @@ async def test_a_mariadb_statement_timeout_is_typed_too(make_mysql_db) -> None:
     text = timed_out.content[0].text
     assert timed_out.is_error and "[StatementTimeout]" in text and "time limit" in text
     assert "hint: narrow the statement" in text and "--timeout" not in text
+
+
+def _kill_mariadb_sessions(admin_dsn: str, database: str, *, running: bool) -> int:
+    """KILL dbsage's connections to `database` (those running a statement, or the idle ones), from another
+    connection; waits up to 20 s for one."""
+    from conftest import mysql_admin_connection
+
+    deadline = time.monotonic() + 20
+    with mysql_admin_connection(admin_dsn) as admin, admin.cursor() as cur:
+        while True:
+            cur.execute("SELECT id, command, info FROM information_schema.processlist WHERE db = %s "
+                        "AND id <> CONNECTION_ID()", (database,))
+            ids = [row[0] for row in cur.fetchall() if (row[1] == "Query") == running]
+            for pid in ids:
+                cur.execute(f"KILL {int(pid)}")
+            if ids or time.monotonic() > deadline:
+                return len(ids)
+            time.sleep(0.05)
+
+
+async def test_a_mariadb_connection_killed_idle_or_mid_statement(make_mysql_db, mysql_admin_dsn) -> None:
+    dsn = make_mysql_db("CREATE TABLE n (i int PRIMARY KEY); INSERT INTO n SELECT seq FROM seq_1_to_2000;")
+    database = dsn.rsplit("/", 1)[1].split("?")[0]
+    ctx = _context(dsn, statement_timeout_ms=60_000)
+    killer = threading.Thread(target=_kill_mariadb_sessions, args=(mysql_admin_dsn, database), kwargs={"running": True})
+    try:
+        async with Client(build_server(ctx)) as client:
+            assert not (await client.call_tool("run_query", {"sql": "SELECT 1"})).is_error
+            assert _kill_mariadb_sessions(mysql_admin_dsn, database, running=False) >= 1
+            after_idle = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM n"})
+            killer.start()
+            lost = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM n a, n b, n c"})
+            killer.join()
+            again = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM n"})
+    finally:
+        ctx.close()
+    assert not after_idle.is_error and after_idle.structured_content["rows"] == [[2000]]
+    text = lost.content[0].text
+    assert lost.is_error and "[ConnectionLost]" in text and "was lost during the" in text, text
+    assert "hint: call again" in text
+    assert not again.is_error and again.structured_content["rows"] == [[2000]]

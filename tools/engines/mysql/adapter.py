@@ -28,7 +28,14 @@ from dbsage.tools.engines.mysql.catalog import assemble
 from dbsage.tools.engines.mysql.dsn import connect_kwargs
 from dbsage.tools.engines.mysql.grants import read_only_user_sql, summarise_grants
 from dbsage.tools.engines.mysql.sqlfiles import load as _sql
-from dbsage.tools.errors import CapabilityMissing, DatabaseError, TargetUnreachable, UsageError
+from dbsage.tools.errors import (
+    CapabilityMissing,
+    ConnectionLost,
+    DatabaseError,
+    DbsageError,
+    TargetUnreachable,
+    UsageError,
+)
 from dbsage.tools.query_result import QueryResult
 from dbsage.tools.redact import redact, redact_dsn
 from dbsage.tools.schema import SchemaSnapshot
@@ -134,15 +141,37 @@ class MySQLEngine(EngineBase):
                 return
         conn.close()
 
+    def _begin(self) -> pymysql.connections.Connection[Any]:
+        """A connection inside a fresh READ ONLY transaction. An idle one the server dropped (restart, KILL,
+        wait_timeout) still looks open here: it fails to begin, and the next idle or a new one is taken instead."""
+        while True:
+            reused = bool(self._idle)
+            conn = self._acquire()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("START TRANSACTION READ ONLY")
+                return conn
+            except pymysql.err.MySQLError as exc:
+                conn.close()
+                if not reused:
+                    raise ConnectionLost(f"the connection to {self.target.display} was lost: "
+                                         f"{redact(str(exc)).strip()[:300]}",
+                                         "call again; if that fails too, the server is down or restarting") from None
+
     @contextmanager
     def connection(self) -> Iterator[pymysql.connections.Connection[Any]]:
         """A connection inside a READ ONLY transaction that is always rolled back (DictCursor rows)."""
-        conn = self._acquire()
+        conn = self._begin()
         healthy = True
         try:
-            with conn.cursor() as cur:
-                cur.execute("START TRANSACTION READ ONLY")
             yield conn
+        except DbsageError as error:  # a statement that failed because the connection broke says so
+            if conn.open or isinstance(error, ConnectionLost):
+                raise
+            raise ConnectionLost(f"the connection to {self.target.display} was lost during the call "
+                                 f"({error.message.strip()[:300]})",
+                                 "call again: dbsage reconnects on the next call; if that fails too, the server is "
+                                 "down or restarting") from error
         finally:
             try:
                 conn.rollback()

@@ -16,7 +16,7 @@ import pymysql
 import pymysql.cursors
 
 from dbsage.tools.engines.mysql.reads import refuse_view_code
-from dbsage.tools.errors import DatabaseError, GuardRefusal, StatementTimeout
+from dbsage.tools.errors import ConnectionLost, DatabaseError, GuardRefusal, StatementTimeout
 from dbsage.tools.guard import GuardedStatement, check
 from dbsage.tools.guard.functions import MYSQL_SECRET_TABLES
 from dbsage.tools.guard.mysql import refuse_secret_table
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 # Server error codes for "the statement ran out of time" (MariaDB max_statement_time, MySQL max_execution_time).
 _TIMEOUT_ERRORS = {1969, 3024}
+_LOST_ERRORS = {2006, 2013}  # client errors: "server has gone away", "lost connection during query"
 _SECRET_IN_MYSQL_DB = {table for schema, table in MYSQL_SECRET_TABLES if schema == "mysql"}
 
 
@@ -97,15 +98,20 @@ def _fetch(conn: pymysql.connections.Connection[Any], sql: str, collector: RowCo
                         break  # closing drains at most the rows sql_select_limit let through
                 return columns
         finally:
-            with conn.cursor(pymysql.cursors.Cursor) as cur:
-                cur.execute("SET SESSION sql_select_limit = DEFAULT")
-                # Defence in depth: no named lock outlives the call on a pooled connection (the guard refuses them).
-                cur.execute("DO RELEASE_ALL_LOCKS()")
+            if conn.open:  # after a lost connection this would only hide the error that says so
+                with conn.cursor(pymysql.cursors.Cursor) as cur:
+                    cur.execute("SET SESSION sql_select_limit = DEFAULT")
+                    # Defence in depth: no named lock outlives the call on a pooled connection (the guard refuses them).
+                    cur.execute("DO RELEASE_ALL_LOCKS()")
     except pymysql.err.MySQLError as exc:
         code = exc.args[0] if exc.args else None
         text = redact(str(exc.args[1] if len(exc.args) > 1 else exc)).strip()
         if code in _TIMEOUT_ERRORS:
             raise StatementTimeout(f"the server stopped the statement after the {timeout_ms / 1000:g} s time limit "
                                    f"({text})", "narrow the query or raise the limit with --timeout") from None
+        if code in _LOST_ERRORS:
+            raise ConnectionLost(f"the connection to the server was lost during the statement ({text})",
+                                 "call again: dbsage reconnects on the next call; if that fails too, the server is "
+                                 "down or restarting") from None
         hint = _HINTS.get(code) if isinstance(code, int) else None
         raise DatabaseError(f"MySQL error {code}: {text}", hint) from None
