@@ -238,3 +238,30 @@ def test_ctrl_c_mid_apply_leaves_the_record_true(target: str, running: list[subp
     assert shown["status"] == "approved" and shown["audit"][-1]["action"] == "apply failed"
     assert one(target, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") == 0
     assert one(target, "SELECT count(*) FROM information_schema.columns WHERE column_name IN ('first', 'third')") == 1
+
+
+def test_only_the_cli_command_reaches_apply() -> None:
+    """DESIGN §1 rule 2: the only write path is `proposals apply`, started by a person. No agent tool, MCP server,
+    Slack handler or chat module imports the apply code or the write session (directly)."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    apply_modules = {"dbsage.agent.proposals.apply", "dbsage.tools.migrations.apply",
+                     "dbsage.tools.migrations.apply.runner", "dbsage.tools.engines.postgres.writer",
+                     "dbsage.agent.cli.commands.apply"}
+    importers: dict[str, set[str]] = {}
+    for path in (root / "agent").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                if name in apply_modules:
+                    importers.setdefault(name, set()).add(path.relative_to(root).as_posix())
+    # The chain: app.py registers the command; the command uses agent/proposals/apply.py (and its renderer, for
+    # types), which alone runs tools/migrations/apply.
+    assert importers == {"dbsage.agent.cli.commands.apply": {"agent/cli/app.py"},
+                         "dbsage.agent.proposals.apply": {"agent/cli/commands/apply.py", "agent/cli/render/apply.py"},
+                         "dbsage.tools.migrations.apply": {"agent/cli/commands/apply.py", "agent/proposals/apply.py"}}
+    writers = {path.relative_to(root).as_posix() for path in (root / "tools").rglob("*.py")
+               if "engines.postgres.writer" in path.read_text(encoding="utf-8")}
+    assert writers == {"tools/migrations/apply/runner.py"}
