@@ -271,3 +271,17 @@ async def test_a_mariadb_connection_killed_idle_or_mid_statement(make_mysql_db, 
     assert lost.is_error and "[ConnectionLost]" in text and "was lost during the" in text, text
     assert "hint: call again" in text
     assert not again.is_error and again.structured_content["rows"] == [[2000]]
+
+
+def test_a_missing_package_inside_a_tool_is_one_line_saying_what_to_install(dsn: str) -> None:
+    from dbsage.agent.toolkit import call
+
+    class WithoutDriver(ToolContext):
+        @property
+        def engine(self):  # what a trimmed installation would raise on first use
+            raise ModuleNotFoundError("No module named 'psycopg_pool'", name="psycopg_pool")
+
+    outcome = call(WithoutDriver(resolve(dsn)), "list_objects", {})
+    assert not outcome.ok and outcome.error_type == "ConfigError"
+    assert outcome.error == "the Python package 'psycopg-pool' is not installed (needed by this command)"
+    assert outcome.hint and outcome.hint.startswith("pip install psycopg-pool")

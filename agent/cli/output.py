@@ -105,7 +105,7 @@ def reporting(fmt: str = "table") -> Iterator[None]:
     except DbsageError as error:
         fail(error, fmt)
     except ModuleNotFoundError as error:  # an optional part is missing: say what to install, not a traceback
-        from dbsage.agent.cli.missing import missing_package
+        from dbsage.agent.missing import missing_package
 
         typed = missing_package(error)
         if typed is None:
@@ -141,7 +141,7 @@ def run_cli(app: typer.Typer) -> None:
         sys.stderr.write("aborted\n")
         sys.exit(1)
     except ModuleNotFoundError as error:  # raised outside a command's `reporting` block (e.g. while importing it)
-        from dbsage.agent.cli.missing import missing_package
+        from dbsage.agent.missing import missing_package
 
         typed = missing_package(error)
         if typed is None:

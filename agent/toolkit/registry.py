@@ -94,6 +94,15 @@ def call(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutcome:
                            status="refused" if refused else "error", error_type=type(exc).__name__,
                            error=clip_error(redact(exc.message)),
                            hint=redact(hint) if (hint := hint_for("tool", type(exc).__name__, exc.hint)) else None)
+    except ModuleNotFoundError as exc:  # an optional part is missing: say what to install
+        from dbsage.agent.missing import missing_package
+
+        typed = missing_package(exc)
+        if typed is not None:
+            return ToolOutcome(tool=name, arguments=arguments, ok=False, status="error", error_type="ConfigError",
+                               error=typed.message, hint=typed.hint)
+        return ToolOutcome(tool=name, arguments=arguments, ok=False, status="error", error_type="InternalError",
+                           error=f"internal error in {name}: {exc}", hint="this is a dbsage bug; please report it")
     except Exception as exc:  # a bug in a tool must not end the conversation: report it like any failure
         return ToolOutcome(tool=name, arguments=arguments, ok=False, status="error", error_type="InternalError",
                            error=f"internal error in {name}: {type(exc).__name__}: {redact(str(exc))[:300]}",

@@ -1,4 +1,4 @@
-"""What to install when an optional part of dbsage is missing: one line, never a traceback.
+"""What to install when an optional part of dbsage is missing: one line, never a traceback (CLI, tool outcomes).
 
 Most mission packages are default dependencies (pyproject.toml), but an installation can still lack one (a
 `--no-deps` install, a distribution's trimmed package, the `embedded` extra). The CLI turns the ModuleNotFoundError
