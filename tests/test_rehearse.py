@@ -88,7 +88,8 @@ def test_the_scratch_lacks_an_extension_the_target_has(pg_demo_dsn: str, make_pg
 # -- drafts from `migrate draft`, rehearsed ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", ["add-index", "add-foreign-key", "set-not-null", "change-type-rewrite",
-                                  "rename-column", "add-column-default-not-null", "add-index-partitioned"])
+                                  "rename-column", "add-column-default-not-null", "add-index-partitioned",
+                                  "backfill"])
 def test_drafts_rehearse_clean(case: str, make_pg_db: MakeDb) -> None:
     target = make_pg_db(PG_SETUP)
     draft = draft_live(target, PG_CASES[case])
