@@ -265,3 +265,29 @@ def test_only_the_cli_command_reaches_apply() -> None:
     writers = {path.relative_to(root).as_posix() for path in (root / "tools").rglob("*.py")
                if "engines.postgres.writer" in path.read_text(encoding="utf-8")}
     assert writers == {"tools/migrations/apply/runner.py"}
+
+
+def test_a_migration_draft_applies_in_its_own_transaction_groups(make_pg_db: MakeDb) -> None:
+    """`migrate draft --propose` → approve → apply: the draft's steps run with their own boundaries (the index
+    CONCURRENTLY alone, NOT VALID and VALIDATE in separate transactions) and the constraint ends validated."""
+    from test_draft_apply import PG_SETUP
+
+    target = make_pg_db(PG_SETUP)
+    filed = run_dbsage("migrate", "draft", "add-foreign-key", "--table", "orders", "--column", "customer_id",
+                       "--references", "customers(id)", "--db", target, "--propose", "--format", "json")
+    assert filed.returncode == 0, filed.stderr
+    draft = json.loads(filed.stdout)["draft"]
+    proposal = json.loads(filed.stdout)["proposal"]
+    ProposalStore().approve(proposal, by="alice", via="--yes")
+    done = apply(proposal, target)
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = json.loads(done.stdout)["apply"]["steps"]
+    assert [s["sql"] for s in steps] == [step["sql"] for step in draft["up"]]
+    assert all(s["status"] == "ran" for s in steps)
+    concurrent = [s for s in steps if "CONCURRENTLY" in s["sql"]]
+    assert concurrent and all(not s["transactional"] for s in concurrent)
+    groups = {s["group"] for s in steps if "VALIDATE CONSTRAINT" in s["sql"]} & \
+        {s["group"] for s in steps if "NOT VALID" in s["sql"]}
+    assert groups == set()  # never in one transaction with its NOT VALID
+    assert one(target, "SELECT convalidated FROM pg_constraint WHERE contype = 'f' AND "
+                       "conrelid = 'orders'::regclass") is True
