@@ -32,6 +32,10 @@ SELECT current_setting('max_connections')::int AS max_connections,
 def pool_size(conn: psycopg.Connection[Any], wanted: int) -> int:
     """`wanted`, bounded by a quarter of the server's free connection slots (at least 1)."""
     try:
+        try:  # like every pooled session (adapter._configure): dbsage's own reads stay out of `dbsage top`
+            conn.execute("SET pg_stat_statements.track = 'none'")
+        except psycopg.Error:
+            conn.rollback()
         row = conn.execute(_SLOTS_SQL).fetchone()
     except psycopg.Error:
         return max(1, min(wanted, 4))  # the settings cannot be read: stay small
