@@ -41,7 +41,7 @@ SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relname
 @dataclass(frozen=True)
 class Identity:
     """Which server and database a connection reached: the cluster's system identifier when the login may read
-    it (pg_control_system), else the address it answered on."""
+    it (pg_control_system), else its port and start time."""
 
     system_id: str | None
     address: str
@@ -73,8 +73,10 @@ def identity(conn: psycopg.Connection[Any]) -> Identity:
             system_id = row[0] if row else None
     except psycopg.Error:
         pass  # not granted to this login: fall back to the address
-    row = conn.execute("SELECT coalesce(host(inet_server_addr()), 'local socket') || ':' || "
-                       "current_setting('port'), current_database()").fetchone()
+    # Without the identifier: the server's port and the moment its postmaster started, which a socket and a TCP
+    # address to the same server share and two servers practically never do.
+    row = conn.execute("SELECT 'port ' || current_setting('port') || ' started ' || pg_postmaster_start_time()::text, "
+                       "current_database()").fetchone()
     assert row is not None
     return Identity(system_id=system_id, address=row[0], database=row[1])
 
