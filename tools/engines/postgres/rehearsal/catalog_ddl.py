@@ -61,6 +61,7 @@ QUERIES: dict[str, str] = {
                 WHERE c.relkind IN ('r', 'p') AND {_USER} AND a.attnum > 0 AND NOT a.attisdropped
                 ORDER BY a.attrelid, a.attnum""",
     "constraints": f"""SELECT con.conrelid::regclass::text AS tbl, quote_ident(con.conname) AS name, con.contype,
+                          c.relkind,
                           pg_get_constraintdef(con.oid) AS def
                      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
                      JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -131,8 +132,11 @@ def schema_ddl(target_dsn: str, available: set[str]) -> tuple[list[str], list[st
     for table in cat["tables"]:
         out.append(_table(table, columns.get(table["oid"], [])))
     for con in cat["constraints"]:
-        out.append(f"ALTER TABLE ONLY {con['tbl']} ADD CONSTRAINT {con['name']} {con['def']};")
-    out += [f"{row['ddl']};" for row in cat["indexes"]]
+        only = "" if con["relkind"] == "p" else "ONLY "  # a partitioned table's constraint reaches its partitions
+        out.append(f"ALTER TABLE {only}{con['tbl']} ADD CONSTRAINT {con['name']} {con['def']};")
+    # A partitioned table's index reads `ON ONLY parent`; created plainly instead, it builds the partitions' own
+    # indexes too (theirs are left out above), and is valid as the target's is.
+    out += [f"{row['ddl'].replace(' ON ONLY ', ' ON ', 1)};" for row in cat["indexes"]]
     for view in cat["views"]:
         kind = "MATERIALIZED VIEW" if view["relkind"] == "m" else "VIEW"
         body = view["def"].rstrip().rstrip(";")
