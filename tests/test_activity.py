@@ -139,9 +139,35 @@ def test_mariadb_names_waiter_blocker_lock_and_idle_transaction(make_mysql_db: C
     assert table.returncode == 0 and "lock waits" in table.stdout
 
 
-def test_mongo_says_activity_is_not_built(mongo_uri: str) -> None:
-    done = run_dbsage("top", "--now", "--db", mongo_uri)
-    assert done.returncode == 2 and "top --now supports PostgreSQL or MySQL/MariaDB" in done.stderr
+def test_mongo_top_now_answers(mongo_uri: str) -> None:
+    done = run_dbsage("top", "--now", "--db", mongo_uri, "-f", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["report"]
+    assert report["lock_waits"] == [] and isinstance(report["sessions"], list)  # dbsage's own operation left out
+    assert all(s["application"] != "dbsage" for s in report["sessions"])
+
+
+# $currentOp documents as a mongod 7 returns them (SecantusDB has no transactions or lock waits to show).
+MONGOD_OPS: list[dict[str, Any]] = [
+    {"type": "op", "opid": 4411, "active": True, "client": "10.0.0.7:51234", "appName": "billing",
+     "effectiveUsers": [{"user": "app", "db": "admin"}], "ns": "shop.orders", "op": "update",
+     "microsecs_running": 4_200_000, "waitingForLock": True,
+     "command": {"update": "orders", "updates": [{"q": {"_id": 7}, "u": {"$set": {"paid": True}}}]}},
+    {"type": "idleSession", "active": False, "client": "10.0.0.8:40000", "appName": "worker",
+     "lsid": {"id": "x"}, "transaction": {"parameters": {"txnNumber": 3, "autocommit": False},
+                                          "timeOpenMicros": 95_000_000, "timeInactiveMicros": 90_000_000},
+     "ns": "shop.orders"},
+]
+
+
+def test_mongod_current_op_documents_become_sessions() -> None:
+    from dbsage.tools.engines.mongo.activity import session_of
+
+    waiting, idle = (session_of(row, n) for n, row in enumerate(MONGOD_OPS, start=1))
+    assert (waiting.pid, waiting.state, waiting.database, waiting.user) == (4411, "active", "shop", "app")
+    assert waiting.waiting_for and waiting.query_age_s == pytest.approx(4.2) and '"update": "orders"' in waiting.query
+    assert idle.state == "idle in transaction" and idle.idle_in_transaction
+    assert idle.xact_age_s == pytest.approx(95.0) and idle.state_age_s == pytest.approx(90.0) and idle.pid == -2
 
 
 @pytest.mark.parametrize("limit", [0, 201])

@@ -52,7 +52,7 @@ ENGINES: tuple[EngineInfo, ...] = (
     EngineInfo("mysql", "MySQL/MariaDB", ("mysql", "mariadb"), "dbsage.tools.engines.mysql.adapter:MySQLEngine",
                EVERY_FEATURE, "dbsage.tools.guard.mysql:check_mysql"),
     EngineInfo("mongo", "MongoDB", ("mongodb", "mongodb+srv"), "dbsage.tools.engines.mongo.adapter:MongoEngine",
-               EVERY_FEATURE - {"activity"}, None,  # activity now ($currentOp) is not built for MongoDB yet
+               EVERY_FEATURE, None,
                'a JSON command document, e.g. {"find": "orders", "filter": {"status": "new"}}'),
 )
 

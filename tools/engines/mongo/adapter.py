@@ -51,6 +51,7 @@ from dbsage.tools.schema import ObjectKind, SchemaSnapshot, Table
 from dbsage.tools.targets import Target
 
 if TYPE_CHECKING:
+    from dbsage.tools.activity import ActivityReport
     from dbsage.tools.advisor.backend import WhatIfBackend
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.advisor.workload import WorkloadStatement
@@ -176,6 +177,12 @@ class MongoEngine(EngineBase):
         from dbsage.tools.engines.mongo.top import top_statements
 
         return top_statements(self, sort=sort, limit=limit)
+
+    def activity(self, limit: int = 50) -> ActivityReport:
+        """Operations running now and sessions idle inside a transaction ($currentOp; mongo/activity.py)."""
+        from dbsage.tools.engines.mongo.activity import activity
+
+        return activity(self, limit)
 
     def checks(self, thresholds: Thresholds | None = None) -> CheckReport:
         """The checkup: indexes for the profiled query shapes, unused/redundant/ESR-breaking/TTL indexes, document
