@@ -291,3 +291,29 @@ def test_a_migration_draft_applies_in_its_own_transaction_groups(make_pg_db: Mak
     assert groups == set()  # never in one transaction with its NOT VALID
     assert one(target, "SELECT convalidated FROM pg_constraint WHERE contype = 'f' AND "
                        "conrelid = 'orders'::regclass") is True
+
+
+def test_ctrl_c_during_a_concurrent_build_reports_the_invalid_index(target: str,
+                                                                    running: list[subprocess.Popen[str]]) -> None:
+    proposal = file("CREATE INDEX CONCURRENTLY orders_amount_idx ON orders (amount);")
+    with psycopg.connect(target) as holder:
+        holder.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        holder.execute("SELECT count(*) FROM orders")  # an old snapshot: the build waits for it, index half made
+        proc = subprocess.Popen([DBSAGE, "proposals", "apply", str(proposal), "--write-db", target, "--db", target,
+                                 "--yes", "--lock-timeout", "60s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        running.append(proc)
+        deadline = time.monotonic() + 30
+        while one(target, "SELECT count(*) FROM pg_class WHERE relname = 'orders_amount_idx'") == 0:
+            assert time.monotonic() < deadline, "the build never started"
+            time.sleep(0.2)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        holder.rollback()
+    assert proc.returncode == 130, err
+    outcome = record(proposal)["apply_outcome"]
+    assert outcome["status"] == "interrupted" and outcome["steps"][0]["status"] == "interrupted"
+    assert outcome["invalid_indexes"] == [{"name": "orders_amount_idx",
+                                           "drop": "DROP INDEX CONCURRENTLY IF EXISTS orders_amount_idx;"}]
+    assert one(target, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_amount_idx'::regclass") is False
