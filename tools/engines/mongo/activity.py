@@ -40,9 +40,10 @@ def activity(engine: MongoEngine, limit: int = 50) -> ActivityReport:
 
 def _current_operations(engine: MongoEngine, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
     stage: dict[str, Any] = {"allUsers": True, "idleConnections": False, "idleSessions": True}
-    pipeline: list[dict[str, Any]] = [{"$currentOp": stage},
-                {"$match": {"appName": {"$ne": "dbsage"}, "$or": [{"active": True}, {"transaction": {"$exists": 1}}]}},
-                {"$limit": limit}]
+    pipeline: list[dict[str, Any]] = [
+        {"$currentOp": stage},
+        {"$match": {"appName": {"$ne": "dbsage"}, "$or": [{"active": True}, {"transaction": {"$exists": 1}}]}},
+        {"$limit": limit}]
     try:
         rows = list(engine.client.admin.aggregate(pipeline))
         notes: list[str] = []
