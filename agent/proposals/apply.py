@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dbsage.agent.proposals.model import InvalidTransition, Proposal
-from dbsage.agent.proposals.outcomes import finish_apply, save_apply, start_apply, stored
+from dbsage.agent.proposals.outcomes import finish_apply, save_apply, start_apply
 from dbsage.agent.proposals.store import ProposalStore
 from dbsage.tools.errors import DbsageError
 
@@ -44,7 +44,7 @@ def prepare(store: ProposalStore, proposal_id: int, write_db: str, db: str | Non
 
     proposal = store.get(proposal_id)
     _refuse_status(proposal)
-    _refuse_partial(store, proposal, force)
+    _refuse_partial(proposal, force)
     target = write_target(write_db)
     up, down = proposal_steps(proposal)
     read = read_target_for(write_db, db)
@@ -84,19 +84,17 @@ def _refuse_status(proposal: Proposal) -> None:
                             hint.replace("ID", str(proposal.id)))
 
 
-def _refuse_partial(store: ProposalStore, proposal: Proposal, force: bool) -> None:
+def _refuse_partial(proposal: Proposal, force: bool) -> None:
     """An earlier apply that stopped after some steps ran: applying again would run those steps twice."""
-    earlier = stored(store, proposal.id)["apply_outcome"]
-    if not earlier or force:
+    earlier = proposal.apply_outcome
+    if earlier is None or force:
         return
-    record = json.loads(earlier)
-    ran = [step["index"] for step in record.get("steps", []) if step.get("status") in ("ran", "running",
-                                                                                      "interrupted")]
+    ran = [step.index for step in earlier.steps if step.status in ("ran", "running", "interrupted")]
     if ran:
-        raise InvalidTransition(f"proposal #{proposal.id} was partly applied on {record.get('started_at')} (steps "
-                                f"{', '.join(map(str, ran))} ran or may have run)",
-                                f"see `dbsage proposals show {proposal.id}`: run the recorded down, or finish by "
-                                "hand; --force applies every step again")
+        raise InvalidTransition(f"proposal #{proposal.id} was partly applied on {earlier.started_at:%Y-%m-%d %H:%M} "
+                                f"UTC (steps {', '.join(map(str, ran))} ran or may have run)",
+                                f"see `dbsage proposals show {proposal.id}`: run the recorded down (and drop any "
+                                "invalid index it names), or finish by hand; --force applies every step again")
 
 
 def run(store: ProposalStore, ready: ApplyPlan, by: str) -> ApplyRecord:

@@ -39,15 +39,6 @@ def attach_rehearsal(store: ProposalStore, proposal_id: int, result_json: str, v
         _audit(db, proposal_id, by, "rehearsed", verdict)
 
 
-def stored(store: ProposalStore, proposal_id: int) -> dict[str, Any]:
-    """The rehearsal and apply record as stored (JSON text or None)."""
-    with _db(store) as db:
-        row = db.execute("SELECT rehearsal, apply_outcome FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-    if row is None:
-        return {"rehearsal": None, "apply_outcome": None}
-    return {"rehearsal": row["rehearsal"], "apply_outcome": row["apply_outcome"]}
-
-
 def start_apply(store: ProposalStore, proposal_id: int, record_json: str, by: str, note: str) -> None:
     """Claim the proposal for this apply: it must still be approved (another apply may have finished meanwhile)."""
     with _db(store) as db:
