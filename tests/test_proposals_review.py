@@ -277,3 +277,15 @@ def test_a_proposal_filed_before_reviews_is_judged_when_read(tmp_path: Path) -> 
     old = ProposalStore(path).get(1)
     assert old.destructive and old.review is not None and "filed before proposals were reviewed" in (
         old.review.note or "")
+
+
+def test_a_proposal_filed_before_fingerprints_is_not_filed_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    store = ProposalStore(path)
+    first = store.create(INDEX)
+    with sqlite3.connect(path) as db:  # as a store migrated from schema 2 holds it: no fingerprint
+        db.execute("UPDATE proposals SET fingerprint = NULL")
+    with pytest.raises(DuplicateProposal, match=f"#{first.id}"):
+        store.create(INDEX.model_copy(update={"up_sql": INDEX.up_sql.lower()}))

@@ -126,6 +126,11 @@ class ProposalStore:
             db.execute("BEGIN IMMEDIATE")  # the check and the insert as one step: two fast filers cannot both file
             same = db.execute(f"SELECT id FROM proposals WHERE fingerprint = ? AND status IN ({marks}) "
                               "ORDER BY id LIMIT 1", (fingerprint, *BLOCKS_REFILING)).fetchone()
+            if same is None:  # proposals filed before fingerprints (schema 0003) are compared by their SQL
+                same = next((row for row in db.execute(
+                    f"SELECT id, up_sql FROM proposals WHERE fingerprint IS NULL AND engine = ? AND target = ? "
+                    f"AND status IN ({marks}) ORDER BY id", (draft.engine, target, *BLOCKS_REFILING)).fetchall()
+                    if _fingerprint(draft.engine, target, row["up_sql"]) == fingerprint), None)
             if same is None:
                 cursor = db.execute(
                     "INSERT INTO proposals (title, engine, target, up_sql, down_sql, estimated_benefit, size_bytes,"
