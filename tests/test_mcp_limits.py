@@ -146,3 +146,44 @@ def test_fit_document_keeps_the_shape_and_counts_what_it_cut() -> None:
     assert any(c.startswith("rows: kept ") and c.endswith(" of 500 items") for c in cut)
     assert "notes[]: 1 long string(s) clipped" in cut
     assert fit_document({"a": 1}, 4_000) == ({"a": 1}, [])
+
+
+async def test_streamable_http_carries_cut_results_paging_and_progress(dsn: str, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DBSAGE_STATE_DIR": str(tmp_path), "DBSAGE_MCP_PROGRESS_S": "0.1"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("dbsage")), "mcp", "--db", dsn, "--http",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(message or "")
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as knock:
+                if knock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert server.poll() is None and time.monotonic() < deadline, "the HTTP server did not start"
+            time.sleep(0.1)
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            rows = await client.call_tool("run_query", {"sql": "SELECT id, body FROM notes", "max_rows": 1000,
+                                                        "max_chars": 2_000})
+            page = await client.call_tool("fetch_result", {"handle": rows.structured_content["result_handle"]})
+            slow = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM generate_series(1, 3000000) g"},
+                                          progress_callback=on_progress)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert len(json.dumps(rows.structured_content)) <= 2_000 and rows.structured_content["result_cut"]
+    assert page.structured_content["offset"] == 0 and page.structured_content["next_offset"]
+    assert not slow.is_error and any(m.startswith("running run_query (") for m in seen), seen
