@@ -289,3 +289,16 @@ def test_a_proposal_filed_before_fingerprints_is_not_filed_again(tmp_path: Path)
         db.execute("UPDATE proposals SET fingerprint = NULL")
     with pytest.raises(DuplicateProposal, match=f"#{first.id}"):
         store.create(INDEX.model_copy(update={"up_sql": INDEX.up_sql.lower()}))
+
+
+def test_drafting_the_same_migration_twice_files_once(make_pg_db: Callable[..., str], store: ProposalStore) -> None:
+    ctx = ToolContext(resolve(make_pg_db(ADVISE_SHOP, extensions=())), origin="agent")
+    arguments = {"intent": "add-index", "table": "orders", "columns": ["customer_id"]}
+    try:
+        first, second = call(ctx, "draft_migration", arguments), call(ctx, "draft_migration", arguments)
+    finally:
+        ctx.close()
+    assert first.ok and second.ok, (first.error, second.error)
+    assert first.proposals and second.proposals == [] and (second.result or {})["already_filed"] is True
+    assert f"not filed again: proposal {first.proposals[0]['id']} (pending)" in second.summary
+    assert len(store.list()) == 1

@@ -37,10 +37,13 @@ class DraftMigrationResult(BaseModel):
     draft: MigrationDraft
     lint: dict[str, Any] | None = Field(default=None, description="the draft's lint verdict")
     proposal: Proposal
+    already_filed: bool = Field(default=False, description="the same change for this target was pending or decided "
+                                "already: `proposal` is that one, nothing new was filed")
 
 
 def _draft(ctx: ToolContext, params: DraftMigrationInput) -> DraftMigrationResult:
-    from dbsage.agent.proposals.migration import file_migration
+    from dbsage.agent.proposals.migration import proposal_for
+    from dbsage.agent.proposals.store import ProposalStore
     from dbsage.tools.migrations.draft import draft_migration
     from dbsage.tools.migrations.draft.model import DraftRequest
     from dbsage.tools.migrations.draft.verdict import lint_verdict
@@ -51,14 +54,17 @@ def _draft(ctx: ToolContext, params: DraftMigrationInput) -> DraftMigrationResul
         verdict: dict[str, Any] | None = lint_verdict(draft)
     except ImportError:  # a dbsage without the linter still drafts
         verdict = None
-    proposal = file_migration(draft, verdict, by=f"dbsage {ctx.origin}", target=ctx.target.display)
-    return DraftMigrationResult(draft=draft, lint=verdict, proposal=proposal)
+    proposal, new = ProposalStore().file_once(proposal_for(draft, verdict, ctx.target.display),
+                                              by=f"dbsage {ctx.origin}")
+    return DraftMigrationResult(draft=draft, lint=verdict, proposal=proposal, already_filed=not new)
 
 
 def _summarize(result: DraftMigrationResult) -> str:
     d = result.draft
-    lines = [f"drafted {d.title} for {d.server.label}; filed proposal {result.proposal.id} (pending). Nothing was "
-             f"run: a person reviews it (`dbsage proposals show {result.proposal.id}`), approves and exports it."]
+    filed = (f"not filed again: proposal {result.proposal.id} ({result.proposal.status}) is the same change"
+             if result.already_filed else f"filed proposal {result.proposal.id} (pending)")
+    lines = [f"drafted {d.title} for {d.server.label}; {filed}. Nothing was run: a person reviews it "
+             f"(`dbsage proposals show {result.proposal.id}`), approves and exports it."]
     for phase in d.phases():
         lines.append(f"{phase.name} up:")
         lines += [_step_line(step.sql, step.transactional) for step in phase.up]
@@ -79,6 +85,6 @@ def _step_line(sql: str, transactional: bool) -> str:
 
 SPECS = [
     ToolSpec("draft_migration", DraftMigrationInput, DraftMigrationResult, _draft, _summarize,
-             proposals_of=lambda result: [{"id": result.proposal.id, "title": result.proposal.title,
-                                           "status": result.proposal.status}]),
+             proposals_of=lambda result: [] if result.already_filed else [
+                 {"id": result.proposal.id, "title": result.proposal.title, "status": result.proposal.status}]),
 ]
