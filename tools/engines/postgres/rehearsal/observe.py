@@ -96,7 +96,7 @@ def _outside(conn: psycopg.Connection[Any], watcher_dsn: str, step: Step) -> Sta
 def _watch(dsn: str, pid: int, seen: set[tuple[int, str | None, str]], ready: threading.Event,
            done: threading.Event) -> None:
     try:
-        with psycopg.connect(dsn, autocommit=True, connect_timeout=10,
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10, options="-c statement_timeout=5000",
                              application_name="dbsage rehearse (lock watcher)") as watcher:
             ready.set()
             while not done.is_set():

@@ -119,6 +119,7 @@ def copy_schema(target_dsn: str, scratch_dsn: str, server_major: int, method: st
         raise TargetUnreachable(f"no pg_dump of version {server_major} or newer is installed",
                                 "install the postgresql-client of that version, or use --schema-copy catalog")
     with psycopg.connect(scratch_dsn, autocommit=True, connect_timeout=10,
+                         options=f"-c statement_timeout={DUMP_TIMEOUT_S * 1000} -c lock_timeout=10000",
                          application_name="dbsage rehearse (schema)") as scratch:
         available = {row[0] for row in scratch.execute("SELECT name FROM pg_available_extensions").fetchall()}
         if chosen is not None:
