@@ -20,9 +20,12 @@ def print_rehearsal(result: RehearsalResult, console: Console = stdout) -> None:
                   f"{f', {sample.dropped_orphans} dropped to keep foreign keys' if sample.dropped_orphans else ''})",
                   markup=False)
     if sample.masked:
-        console.print(f"masked: {', '.join(sample.masked)}", markup=False)
-    for skipped in sample.skipped:
+        console.print(f"masked: {_first(sample.masked)}", markup=False)
+    for skipped in sample.skipped[:20]:
         console.print(f"  not sampled: {skipped}", markup=False)
+    if len(sample.skipped) > 20:
+        console.print(f"  … and {len(sample.skipped) - 20} more tables not sampled (--format json lists them)",
+                      markup=False)
     for run in result.passes:
         grid = data_table("statement", "time", "locks taken", "rewrote", title=f"{run.name} · {run.seconds:.3f} s"
                           f"{'' if run.ok else ' · FAILED'}", title_justify="left")
@@ -47,6 +50,12 @@ def _locks(statement: StatementRun) -> str:
         return "none seen" if not statement.transactional else "none"
     text = "; ".join(f"{lock.level} on {lock.relation}" for lock in statement.locks)
     return text + (" (watched)" if not statement.transactional else "")
+
+
+def _first(names: list[str], shown: int = 20) -> str:
+    """A long list (2,000 tables each with a `name` column) stays one line: the rest is in --format json."""
+    more = f" … and {len(names) - shown} more (--format json lists them)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _short(sql: str, width: int = 120) -> str:
