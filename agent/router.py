@@ -54,21 +54,22 @@ def extract_sql(question: str) -> str | None:
     return sql if _SQL_START.match(sql) else match[0].strip().rstrip("; \n")
 
 
-# Where prose starts after a statement (outside quotes): a `;`; a `?` that is not a placeholder (placeholders follow
-# an operator, a comma or a parenthesis); a full stop, `!` or a dash between words; a new line followed by words; or
-# a clause people add ("it takes ages", "and why is it slow", "thanks").
+# Where prose starts after a statement (outside quotes): a `;`; a `?` that is neither a placeholder (after an
+# operator, a comma or a parenthesis) nor a jsonb operator (`? 'key'`, `?|`, `?&`); a full stop or `!` before a word;
+# a dash before a question word; a blank line; or a clause people add ("it takes ages", "and why is it slow").
 _PROSE_AFTER = re.compile(
     r"""(?isx)
       ;
-    | (?<![=<>(,]\s)(?<![=<>(,])\?
+    | (?<![=<>(,]\s)(?<![=<>(,])\?(?!\s*['|&])
     | (?<=[\w)'"])[.!](?=\s+\w|\s*$)
-    | \s[—–]\s | \s-\s(?=[a-z])
+    | \s[—–]\s | \s-\s(?=(?:is|it|any|why|how|what|can|could|does|do|thanks|please|help)\b)
     | \n\s*\n
     | \s--(?=\s)
     | \s(?:and\s+|but\s+)?(?:why|how\s+(?:come|can|do)|it|this|that)\s+(?:is|was|takes|took|runs|keeps|seems|feels|
          gets|got|has|slow)\b
     | \s(?:and\s+)?(?:why\b|please\b|thanks\b|thank\s+you|any\s+ideas|can\s+you|could\s+you|help\b)
     | \s(?:is|runs|seems|feels|gets|got)\s+(?:so\s+|very\s+|really\s+|too\s+|super\s+)?(?:slow|sluggish)\b
+    | \s(?:so\s+|too\s+)?(?:slow|fast|ok|okay|correct|right|efficient)\s*[?!.]*\s*$
     """)
 
 

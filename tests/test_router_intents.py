@@ -146,6 +146,16 @@ def test_the_statement_is_cut_from_the_prose(question: str, sql: str) -> None:
     assert extract_sql(question) == sql
 
 
+@pytest.mark.parametrize("sql", [
+    "SELECT total - discount FROM orders WHERE paid - refunded > 3",
+    "SELECT id FROM docs WHERE tags ? 'urgent' AND meta ?| array['a', 'b']",
+    "SELECT a FROM t WHERE b = ? AND c IN (?, ?)",
+    "SELECT 1.5 * price FROM items WHERE name = 'Mr. Smith'",
+])
+def test_sql_alone_is_kept_whole(sql: str) -> None:
+    assert extract_sql(sql) == sql and extract_sql(f"is {sql} slow?") == sql
+
+
 @pytest.mark.parametrize("question", [f"why is this slow: {Q}", f"{Q} is slow", "why is everything so slow today",
                                       f"how can I make {Q} faster"])
 def test_a_why_slow_question_files_nothing(question: str) -> None:
