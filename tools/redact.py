@@ -15,19 +15,33 @@ _KV_PASSWORD = re.compile(
     r"(?P<head>\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)\s*=\s*)"
     r"(?P<secret>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;]+)", re.I)
 # The same keys as JSON/YAML/TOML members: "password": "…", password: …, api_key = "…" is covered above.
+# Not MySQL/MariaDB's "Access denied … (using password: YES)": that says whether one was sent, and masking it
+# mangled the server's message.
 _MEMBER_PASSWORD = re.compile(
-    r"(?P<head>[\"']?\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)[\"']?\s*:\s*)"
+    r"(?<!using )(?P<head>[\"']?\b\w*?(?:password|passwd|pwd|secret_access_key|secret_key|secret|token|api_?key)"
+    r"[\"']?\s*:\s*)"
     r"(?P<secret>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}\]]+)", re.I)
 # API keys in the shapes providers use (OpenAI sk-..., Slack xox?-..., bearer tokens).
 _API_KEYS = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{8,}|xox[abprs]-[A-Za-z0-9\-]{8,}|xapp-[A-Za-z0-9\-]{8,})")
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<secret>[A-Za-z0-9._\-]{8,})", re.I)
 
 
+_CLOSING = re.compile(r"['\")]+$")
+
+
+def _masked(match: re.Match[str]) -> str:
+    """The key, the mask, and the closing quotes/parentheses an unquoted value ran into: a server message that
+    quotes `near 'token=abc'` or `(password: x)` keeps its own punctuation, the value itself stays hidden."""
+    secret = match["secret"]
+    closing = "" if secret[:1] in ("'", '"') else (_CLOSING.search(secret) or [""])[0]
+    return match["head"] + MASK + (closing if len(closing) < len(secret) else "")
+
+
 def redact(text: str) -> str:
     """Return `text` with every recognisable secret replaced by ***."""
     text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["tail"], text)
-    text = _KV_PASSWORD.sub(lambda m: m["head"] + MASK, text)
-    text = _MEMBER_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    text = _KV_PASSWORD.sub(_masked, text)
+    text = _MEMBER_PASSWORD.sub(_masked, text)
     text = _BEARER.sub(lambda m: m["head"] + MASK, text)
     return _API_KEYS.sub(MASK, text)
 
