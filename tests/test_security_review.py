@@ -43,7 +43,7 @@ def role_with_password(pg_dsn: str) -> Iterator[str]:
 def test_top_statements_mask_passwords_in_statement_texts(pg_dsn: str, role_with_password: str) -> None:
     engine = connect(resolve(pg_dsn))
     try:
-        report = engine.top_statements(sort="calls", limit=100)
+        report = engine.top_statements(sort="calls", limit=100, include_utility=True)  # ALTER ROLE is utility
     finally:
         engine.close()
     texts = [s.query for s in report.statements if role_with_password in s.query]
@@ -56,7 +56,7 @@ def test_the_agent_tool_never_shows_a_password_from_pg_stat_statements(pg_dsn: s
     monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
     ctx = ToolContext(resolve(pg_dsn), origin="agent")
     try:
-        outcome = call(ctx, "top_statements", {"sort": "calls", "limit": 50})
+        outcome = call(ctx, "top_statements", {"sort": "calls", "limit": 50, "include_utility": True})
     finally:
         ctx.close()
     assert outcome.ok, outcome.error
@@ -252,7 +252,7 @@ def test_pg_stat_statements_passwords_in_every_string_spelling_are_masked(pg_dsn
         conn.execute(statement.format(role=role_with_password, pw=PASSWORD))
     engine = connect(resolve(pg_dsn))
     try:
-        texts = [s.query for s in engine.top_statements(sort="calls", limit=500).statements]
+        texts = [s.query for s in engine.top_statements(sort="calls", limit=500, include_utility=True).statements]
     finally:
         engine.close()
     assert shown.format(role=role_with_password) in texts
@@ -449,9 +449,10 @@ def test_the_result_store_is_bounded_and_says_when_a_handle_expired() -> None:
 
 # -- finding 16: a database error's text (a RAISE in a view's function) reached MCP clients unmarked ----------------
 
+# A server error that quotes data (a view calling a user function that raises it is refused by the guard now).
 RAISING_VIEW = f"""
-CREATE FUNCTION loud() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{ESCAPE}'; END $$;
-CREATE VIEW loud_view AS SELECT loud() AS x;
+CREATE TABLE loud_rows (x text);
+INSERT INTO loud_rows VALUES ('{ESCAPE}');
 """
 
 
@@ -464,7 +465,7 @@ async def test_mcp_database_errors_are_marked_as_data(make_pg_db, tmp_path, monk
     ctx = ToolContext(resolve(make_pg_db(RAISING_VIEW)), origin="mcp")
     try:
         async with Client(build_server(ctx)) as client:
-            failed = await client.call_tool("run_query", {"sql": "SELECT x FROM loud_view"})
+            failed = await client.call_tool("run_query", {"sql": "SELECT x::int FROM loud_rows"})
     finally:
         ctx.close()
     text = failed.content[0].text

@@ -17,10 +17,13 @@ from dbsage.tools.top import SortKey, TopReport
 class TopStatementsInput(BaseModel):
     sort: SortKey = Field(default="total", description="what 'heaviest' means")
     limit: int = Field(default=10, ge=1, le=50)
+    include_utility: bool = Field(default=False, description="list utility statements too (COPY, VACUUM, ANALYZE, "
+                                  "DDL, SET …); by default only queries and data changes")
 
 
 def _top(ctx: ToolContext, params: TopStatementsInput) -> TopReport:
-    report: TopReport = engine_for(ctx, "top_statements").top_statements(sort=params.sort, limit=params.limit)
+    report: TopReport = engine_for(ctx, "top_statements").top_statements(sort=params.sort, limit=params.limit,
+                                                                          include_utility=params.include_utility)
     return report
 
 
