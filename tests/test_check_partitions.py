@@ -69,7 +69,7 @@ def test_partition_findings_are_exact(dsn: str) -> None:
     assert index.object == "public.payment"  # two partitions lack it: one finding on the parent, listing them
     assert index.evidence["missing_on"] == ["public.payment_2024_04", "public.payment_rest"]
     assert (index.evidence["partitions_with_it"], index.evidence["partitions"]) == (3, 5)
-    assert "INCLUDE (amount)" in index.evidence["index"]
+    assert "INCLUDE (amount)" in index.evidence["index"] and "btree (customer_id) INCLUDE (amount)" in index.title
     fk = own["schema.partition_missing_foreign_key"]
     assert fk.object == "public.payment_rest" and "REFERENCES customer(customer_id)" in fk.title
     default = own["schema.default_partition_filling"]

@@ -58,8 +58,8 @@ def partition_missing_sibling_objects(facts: Facts, limits: Thresholds) -> list[
             found.append(Finding(
                 id="schema.partition_missing_index", family="schema", severity="medium",
                 object=names[0] if len(names) == 1 else parent,
-                title=f"{', '.join(names)} {'lacks' if len(names) == 1 else 'lack'} an index {have} of "
-                      f"{len(leaves)} partitions of {parent} have",
+                title=f"{', '.join(names)} {'lacks' if len(names) == 1 else 'lack'} the index "
+                      f"{signature.split(' USING ', 1)[-1]} that {have} of {len(leaves)} partitions of {parent} have",
                 evidence={"parent": parent, "index": signature.replace(" INDEX ON ", " INDEX ON <partition> ", 1),
                           "partitions_with_it": have, "partitions": len(leaves), "missing_on": names,
                           "rows": sum(r["reltuples"] or 0 for r in lacking)},

@@ -254,7 +254,7 @@ def partition_pruning_defeated(node: PlanNode, plan: Plan, context: ExplainConte
         return None
     key = set(root.partition_key)
     for child in scanned.values():
-        condition = child.filter or child.index_cond or child.recheck_cond
+        condition = child.filter or child.index_cond or child.recheck_cond or ""
         wrapped = [c for c in predicate_columns(condition).wrapped if c in key] if condition else []
         if wrapped:
             break

@@ -6,7 +6,6 @@ inside the same READ ONLY transaction (rolled back afterwards) under the session
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -69,7 +68,7 @@ def _parameter_count(tree: Any) -> int:
 
     from dbsage.tools.guard.postgres import walk
 
-    return max((node.number for node in walk(tree) if isinstance(node, ast.ParamRef)), default=0)
+    return max((node.number or 0 for node in walk(tree) if isinstance(node, ast.ParamRef)), default=0)
 
 
 def _generic_explain(cur: psycopg.Cursor[Any], statement: str, parameters: int, options: str) -> Any:
@@ -79,7 +78,7 @@ def _generic_explain(cur: psycopg.Cursor[Any], statement: str, parameters: int, 
     EXPLAIN without ANALYZE only plans."""
     cur.execute("SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)")
     document = _explain_prepared(cur, statement, parameters, options)
-    if '"Subplans Removed"' in json.dumps(document):
+    if _pruned_at_start(document):
         # EXECUTE prunes partitions at start-up with the NULLs given for the parameters, hiding the partitions
         # real values would read: plan again with pruning off so that they show (a note says so). The setting
         # must be in place before PREPARE: a cached plan keeps the pruning it was made with.
@@ -88,6 +87,15 @@ def _generic_explain(cur: psycopg.Cursor[Any], statement: str, parameters: int, 
         if isinstance(document, list) and document:
             document[0]["dbsage pruning off"] = True
     return document
+
+
+def _pruned_at_start(node: Any) -> bool:
+    """Some Append in the plan dropped partitions when it started (Subplans Removed > 0)."""
+    if isinstance(node, dict):
+        return bool(node.get("Subplans Removed")) or any(_pruned_at_start(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_pruned_at_start(v) for v in node)
+    return False
 
 
 def _explain_prepared(cur: psycopg.Cursor[Any], statement: str, parameters: int, options: str) -> Any:
