@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from dbsage.agent.proposals import InvalidTransition, ProposalDraft, ProposalStore
 from dbsage.agent.proposals.model import DuplicateProposal
 from dbsage.agent.proposals.outcomes import attach_rehearsal, stored
+from dbsage.tools.errors import DbsageError
 
 DBSAGE = Path(sys.executable).parent / "dbsage"
 
@@ -148,3 +150,20 @@ def test_the_shared_store_is_plain_tables_a_team_can_read(make_pg_db: Callable[.
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
         assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 4
         assert conn.execute("SELECT title, status FROM proposals").fetchall() == [("index orders 8", "pending")]
+
+
+def test_a_role_that_may_only_file_cannot_approve_in_the_shared_store(make_pg_db: Callable[..., str]) -> None:
+    """The shared store lets a team separate duties by database role: the agent's role inserts, a person's decides."""
+    dsn = make_pg_db("", extensions=())
+    ProposalStore(dsn=dsn)  # made (and migrated) by the owner
+    role = f"filer_{dsn.rsplit('/', 1)[1]}"  # roles are cluster-wide: one per test database
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT SELECT, INSERT ON proposals, audit, schema_migrations TO {role}")
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    user = urlsplit(dsn).username
+    filer = ProposalStore(dsn=dsn.replace(f"{user}@", f"{role}@", 1))
+    filed = filer.create(_draft(9), by="dbsage mcp")
+    with pytest.raises(DbsageError, match="permission denied"):
+        filer.approve(filed.id, by="mallory", via="--yes")
+    assert ProposalStore(dsn=dsn).get(filed.id).status == "pending"
