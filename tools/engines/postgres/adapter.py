@@ -338,20 +338,44 @@ def _assemble(
     ]
 
 
+def pkg(major: int) -> str:
+    return f"postgresql-{major}"
+
+
 def _capabilities(facts: dict[str, Any], major: int) -> list[Capability]:
-    preload = facts["preload"] or ""
-    pkg = f"postgresql-{major}"
-    pss_installed, pss_preloaded = facts["pss_installed"], "pg_stat_statements" in preload
+    # Fix texts name only the steps still missing, in order ("; then " joins them): no install for an installed
+    # package, no "then" without a first step. A login that may not read shared_preload_libraries gets "unknown"
+    # and the GRANT that would tell.
+    preload: str | None = facts["preload"]
+    hidden = preload is None
+    reveal = f"a superuser can GRANT pg_read_all_settings TO {facts['current_user']}"
+    pss_installed = facts["pss_installed"]
+    pss_preloaded = None if hidden else "pg_stat_statements" in (preload or "")
+    qual_installed, qual_available = facts["qualstats_installed"], facts["qualstats_available"]
+    qual_preloaded = None if hidden else "pg_qualstats" in (preload or "")
+
+    def steps(*pairs: tuple[bool, str]) -> str | None:
+        return "; then ".join(step for needed, step in pairs if needed) or None
+
+    def preload_step(name: str) -> str:
+        if hidden:
+            return (f"make sure {name} is in shared_preload_libraries (this login cannot see it: {reveal}) and "
+                    "restart if you add it")
+        return f"add {name} to shared_preload_libraries and restart"
+
+    def preload_word(preloaded: bool | None) -> str:
+        return {True: "preloaded", False: "not in shared_preload_libraries"}.get(
+            preloaded, "shared_preload_libraries not readable by this login")  # type: ignore[arg-type]
+
     return [
         Capability(
             name="pg_stat_statements",
-            available=bool(pss_installed and pss_preloaded),
+            available=None if hidden and pss_installed else bool(pss_installed and pss_preloaded),
             detail=f"extension {'installed' if pss_installed else 'not installed'} in this database; "
-            f"{'preloaded' if pss_preloaded else 'not in shared_preload_libraries'}",
-            fix=None if pss_installed and pss_preloaded else (
-                ("" if pss_preloaded else "add pg_stat_statements to shared_preload_libraries and restart; ")
-                + ("" if pss_installed else "then CREATE EXTENSION pg_stat_statements;")
-            ).strip(),
+            + preload_word(pss_preloaded),
+            fix=reveal if hidden and pss_installed else steps(
+                (pss_preloaded is not True, preload_step("pg_stat_statements")),
+                (not pss_installed, "CREATE EXTENSION pg_stat_statements;")),
         ),
         Capability(
             name="hypopg",
@@ -360,16 +384,17 @@ def _capabilities(facts: dict[str, Any], major: int) -> list[Capability]:
                 "available, not installed" if facts["hypopg_available"] else "not available on the server"),
             fix=None if facts["hypopg_installed"] else (
                 "CREATE EXTENSION hypopg;" if facts["hypopg_available"]
-                else f"apt-get install {pkg}-hypopg (or build hypopg), then CREATE EXTENSION hypopg;"),
+                else f"apt-get install {pkg(major)}-hypopg (or build hypopg); then CREATE EXTENSION hypopg;"),
         ),
         Capability(
             name="pg_qualstats",
-            available=bool(facts["qualstats_installed"] and "pg_qualstats" in preload),
-            detail="installed" if facts["qualstats_installed"] else (
-                "available, not installed" if facts["qualstats_available"] else "not available on the server"),
-            fix=None if facts["qualstats_installed"] and "pg_qualstats" in preload else (
-                f"apt-get install {pkg}-pg-qualstats; add pg_qualstats to shared_preload_libraries, restart, "
-                "CREATE EXTENSION pg_qualstats;"),
+            available=None if hidden and qual_installed else bool(qual_installed and qual_preloaded),
+            detail=("installed" if qual_installed else "available, not installed" if qual_available
+                    else "not available on the server") + "; " + preload_word(qual_preloaded),
+            fix=reveal if hidden and qual_installed else steps(
+                (not qual_available and not qual_installed, f"apt-get install {pkg(major)}-pg-qualstats"),
+                (qual_preloaded is not True, preload_step("pg_qualstats")),
+                (not qual_installed, "CREATE EXTENSION pg_qualstats;")),
         ),
         Capability(
             name="track_io_timing",

@@ -1,7 +1,9 @@
 -- Version, extensions, settings and the login's role attributes in one round trip.
 SELECT current_setting('server_version') AS version,
        current_setting('server_version_num')::int AS version_num,
-       current_setting('shared_preload_libraries') AS preload,
+       -- pg_settings hides shared_preload_libraries from a login without pg_read_all_settings (NULL: unknown),
+       -- where current_setting() would fail the whole report
+       (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload,
        current_setting('track_io_timing') AS track_io_timing,
        current_user, current_database() AS database,
        (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
