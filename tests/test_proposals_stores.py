@@ -19,7 +19,7 @@ import pytest
 
 from dbsage.agent.proposals import InvalidTransition, ProposalDraft, ProposalStore
 from dbsage.agent.proposals.model import DuplicateProposal
-from dbsage.agent.proposals.outcomes import attach_rehearsal, stored
+from dbsage.agent.proposals.outcomes import attach_rehearsal
 from dbsage.tools.errors import DbsageError
 
 DBSAGE = Path(sys.executable).parent / "dbsage"
@@ -60,8 +60,13 @@ def test_the_same_calls_give_the_same_answers(store: ProposalStore) -> None:
     with pytest.raises(InvalidTransition, match="may file proposals"):
         store.approve(second.id, by="dbsage mcp")
 
+    # h14's outcomes write through the same connection (a stand-in JSON: the column and the audit are what is checked)
     attach_rehearsal(store, first.id, json.dumps({"ok": True}), "up/down/up ok", by="alice")
-    assert stored(store, first.id)["rehearsal"] == '{"ok": true}'
+    with store.connect() as db:
+        row = db.execute("SELECT rehearsal FROM proposals WHERE id = ?", (first.id,)).fetchone()
+        last = db.execute("SELECT action, note FROM audit WHERE proposal_id = ? ORDER BY rowid DESC",
+                          (first.id,)).fetchone()
+    assert row["rehearsal"] == '{"ok": true}' and (last["action"], last["note"]) == ("rehearsed", "up/down/up ok")
 
 
 def test_export_reads_the_same_from_both(store: ProposalStore, tmp_path: Path) -> None:
