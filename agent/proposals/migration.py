@@ -1,8 +1,9 @@
 """Turn a migration draft into a proposal (kind `migration`) and an approved one back into files for a tool.
 
 Shared by `dbsage migrate draft --propose`, the agent/MCP `draft_migration` tool and `dbsage proposals export
---format` (its files: export.py, which the store calls): the proposal keeps the draft itself (its steps, phases and application steps, as JSON) and the lint
-verdict it had when it was filed, besides the up/down SQL every proposal has.
+--format` (its files: export.py, which the store calls): the proposal keeps the draft itself (its steps, phases and
+application steps, as JSON) and the lint verdict it had when it was filed, besides the up/down SQL every proposal
+has.
 """
 
 from __future__ import annotations

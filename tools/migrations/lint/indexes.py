@@ -23,7 +23,8 @@ def index_not_concurrent(p: Parsed, state: MigrationState) -> Iterator[Hit]:
     node = p.node
     # `ON ONLY parent` builds nothing (the partitioned parent's index starts empty and INVALID, each partition's is
     # built CONCURRENTLY and attached), and PostgreSQL refuses CONCURRENTLY with ONLY: no finding, no rewrite.
-    if isinstance(node, ast.IndexStmt) and not node.concurrent and node.relation.inh is not False:
+    if isinstance(node, ast.IndexStmt) and not node.concurrent and \
+            (node.relation is None or node.relation.inh is not False):
         safe = copy.deepcopy(node)
         safe.concurrent, safe.if_not_exists = True, bool(node.idxname)
         table = relname(node.relation)
