@@ -121,6 +121,24 @@ def test_live_postgres_small_table_passes_big_table_fails(make_pg_db: Callable[.
     assert run_dbsage("lint", new, "--db", dsn).returncode == 0
 
 
+def test_live_postgres_a_small_but_busy_table_is_not_waved_through(make_pg_db: Callable[..., str],
+                                                                    tmp_path: Path) -> None:
+    dsn = make_pg_db(
+        "CREATE TABLE quiet (id int PRIMARY KEY, n int);"
+        "CREATE TABLE counters (id int PRIMARY KEY, n int);"
+        "INSERT INTO quiet SELECT g, 0 FROM generate_series(1, 20) g;"
+        "INSERT INTO counters SELECT g, 0 FROM generate_series(1, 20) g;"
+        "DO $$ BEGIN FOR i IN 1..5001 LOOP UPDATE counters SET n = n + 1; END LOOP; END $$;"
+        "ANALYZE quiet, counters;", extensions=())
+    quiet = _write(tmp_path, "quiet.sql", "SET lock_timeout = '3s';\nCREATE INDEX i ON quiet (n);\n")
+    busy = _write(tmp_path, "busy.sql", "SET lock_timeout = '3s';\nCREATE INDEX j ON counters (n);\n")
+    assert run_dbsage("lint", quiet, "--db", dsn).returncode == 0
+    result = run_dbsage("lint", busy, "--db", dsn, "--format", "json")
+    assert result.returncode == 4, result.stdout + result.stderr  # 20 rows, but 100k writes: writers would queue
+    (finding,) = [f for f in _findings(result.stdout) if f["severity"] != "info"]
+    assert "is busy (100,040 writes since statistics reset)" in finding["reason"]  # 20 inserted, 100,020 updated
+
+
 def test_live_mariadb_online_ddl(make_mysql_db: Callable[..., str], tmp_path: Path) -> None:
     dsn = make_mysql_db("CREATE TABLE customers (id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL);\n"
                         "INSERT INTO customers VALUES (1, 'a'), (2, 'b');\n")

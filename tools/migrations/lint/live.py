@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dbsage.tools.migrations.model import LiveContext, TableFacts
 from dbsage.tools.schema import SchemaSnapshot
 from dbsage.tools.targets import Target
@@ -30,9 +32,48 @@ def fetch_context(target: Target) -> LiveContext:
     try:
         snapshot = engine.introspect()
         version = engine.server_report().version
+        writes = _writes(engine, target.engine)
     finally:
         engine.close()
-    return context_from(snapshot, version)
+    context = context_from(snapshot, version)
+    for name, (count, seconds) in writes.items():
+        facts = context.tables.get(name)
+        if facts is not None:
+            facts.writes = count
+            facts.hot = count >= HOT_WRITES or (seconds >= 3600 and count / seconds >= HOT_WRITES_PER_SECOND)
+    return context
+
+
+# A table this busy is "hot": even a small one queues its writers behind a lock, so size alone never calls a
+# finding on it harmless (sizes.weigh).
+HOT_WRITES = 100_000
+HOT_WRITES_PER_SECOND = 1.0  # averaged over at least an hour of statistics
+
+# Rows written per table since the statistics began, and for how many seconds they have counted, through the
+# engine's guarded read path (plain SELECTs on the statistics views).
+_WRITES_SQL = {
+    "postgres": "SELECT lower(schemaname || '.' || relname), n_tup_ins + n_tup_upd + n_tup_del, "
+                "extract(epoch FROM now() - coalesce((SELECT stats_reset FROM pg_stat_database "
+                "WHERE datname = current_database()), pg_postmaster_start_time()))::bigint FROM pg_stat_user_tables",
+    "mysql": "SELECT lower(concat(OBJECT_SCHEMA, '.', OBJECT_NAME)), COUNT_WRITE, (SELECT VARIABLE_VALUE FROM "
+             "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME') FROM "
+             "performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA = DATABASE()",
+}
+
+
+def _writes(engine: Any, engine_name: str) -> dict[str, tuple[int, float]]:
+    """schema.table → (rows written, seconds counted); empty where the statistics cannot be read (performance_schema
+    off, no privilege): the sizes still judge."""
+    from dbsage.tools.errors import DbsageError
+
+    sql = _WRITES_SQL.get(engine_name)
+    if sql is None:
+        return {}
+    try:
+        result = engine.run(sql, max_rows=100_000)
+    except DbsageError:
+        return {}
+    return {str(name): (int(count or 0), float(seconds or 0)) for name, count, seconds in result.rows}
 
 
 def context_from(snapshot: SchemaSnapshot, version: str | None) -> LiveContext:
