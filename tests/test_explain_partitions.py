@@ -23,6 +23,7 @@ CREATE TABLE billing.payment_q2a PARTITION OF billing.payment_q2 FOR VALUES FROM
 CREATE TABLE billing.payment_q2b PARTITION OF billing.payment_q2 FOR VALUES FROM ('2024-05-16') TO ('2024-07-01');
 CREATE TABLE billing.payment_q3 PARTITION OF billing.payment FOR VALUES FROM ('2024-07-01') TO ('2024-10-01');
 CREATE TABLE billing.payment_rest PARTITION OF billing.payment DEFAULT;
+CREATE INDEX payment_amount_idx ON billing.payment (amount);
 INSERT INTO billing.payment SELECT g, g % 70, '2024-01-01'::timestamptz + (g % 270) * interval '1 day'
   FROM generate_series(1, 40000) g;
 ANALYZE billing.payment;
@@ -63,3 +64,20 @@ def test_wrapped_partition_key_is_named(engine: PostgresEngine, sql: str, rewrit
 def test_bare_key_or_no_key_condition_is_not_flagged(engine: PostgresEngine, sql: str) -> None:
     result = engine.explain(sql)
     assert not [i for i in result.insights if i.rule == "partition_pruning_defeated"]
+
+
+def test_an_expression_index_fix_on_a_partitioned_table_is_one_the_server_accepts(engine: PostgresEngine,
+                                                                                   make_pg_db) -> None:
+    result = engine.explain("SELECT count(*) FROM billing.payment WHERE abs(amount) = 5")
+    (insight,) = [i for i in result.insights if i.rule == "function_on_indexed_column"]
+    fix = insight.fix or ""
+    assert "CONCURRENTLY ON billing.payment" not in fix and "LOCKS WRITES" in fix  # refused by PostgreSQL otherwise
+    copy = connect(resolve(make_pg_db(SETUP)))
+    try:
+        assert isinstance(copy, PostgresEngine)
+        import psycopg  # a writing connection of the test's own, to apply the fix on a copy
+
+        with psycopg.connect(copy.target.dsn, autocommit=True) as conn:
+            conn.execute(fix.split(";")[0])
+    finally:
+        copy.close()

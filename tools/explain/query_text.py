@@ -128,6 +128,15 @@ def offset_pagination(tree: exp.Expr, plan: Plan, scope: _Scope) -> list[Insight
     return found
 
 
+def _expression_index_fix(table: TableFacts, text: str) -> str:
+    name = table.name if table.schema_name == "public" else f"{table.schema_name}.{table.name}"
+    if table.partition_key:  # PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table
+        return (f"CREATE INDEX ON {name} (({text}));  -- LOCKS WRITES on every partition while it builds; "
+                f"without the lock: CREATE INDEX … ON ONLY {name}, then CREATE INDEX CONCURRENTLY on each "
+                "partition and ALTER INDEX … ATTACH PARTITION")
+    return f"CREATE INDEX CONCURRENTLY ON {name} (({text}));"
+
+
 def _wrapped_column(side: exp.Expr) -> tuple[exp.Expr, exp.Column] | None:
     """(function, column) when `side` is a function or cast applied to exactly one column."""
     while isinstance(side, exp.Paren):
@@ -166,7 +175,7 @@ def function_on_indexed_column(tree: exp.Expr, plan: Plan, scope: _Scope) -> lis
             detail=(f"`{cmp.sql(dialect='postgres')}` applies {text} to every row, so the index on {name} cannot be "
                     "used. Compare the bare column (e.g. a range instead of date()), or index the expression."),
             evidence={"predicate": cmp.sql(dialect="postgres")[:200], "column": name},
-            fix=f"CREATE INDEX CONCURRENTLY ON {table.name} (({text}));",
+            fix=_expression_index_fix(table, text),
         ))
     return found
 
