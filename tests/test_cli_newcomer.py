@@ -181,6 +181,10 @@ def test_advise_prints_whole_create_statements_at_80_columns(shop: str, tmp_path
     assert as_json.returncode == 0, as_json.stderr
     creates = [r["create_sql"] for r in json.loads(as_json.stdout)["report"]["recommendations"]]
     assert creates and any(len(sql) > 60 for sql in creates)
+    as_sql = run_dbsage("advise", "--db", shop, "--workload", str(workload), "--format", "sql", env=NARROW)
+    assert as_sql.returncode == 0, as_sql.stderr
+    statements = [line for line in as_sql.stdout.splitlines() if line and not line.startswith("--")]
+    assert statements == [sql.rstrip(";") + ";" for sql in creates]  # whole, one per line, nothing else uncommented
     table = run_dbsage("advise", "--db", shop, "--workload", str(workload), env=NARROW)
     assert table.returncode == 0, table.stderr
     printed = "".join(column_text(table.stdout.split("drop candidates")[0], 2).split())

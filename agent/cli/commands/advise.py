@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dbsage.agent.cli.options import DbOption, FormatOption
-from dbsage.agent.cli.output import Format, emit_json, reporting, stderr, stdout
+from dbsage.agent.cli.options import DbOption
+from dbsage.agent.cli.output import emit_json, reporting, stderr, stdout
 
 if TYPE_CHECKING:
     from dbsage.tools.advisor.report import AdviceReport
     from dbsage.tools.advisor.workload import WorkloadStatement
     from dbsage.tools.targets import Target
+
+
+class AdviseFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sql = "sql"
 
 
 class WeightBy(StrEnum):
@@ -33,7 +40,9 @@ def advise_command(
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="time limit for the search")] = 60.0,
     weight_by: Annotated[WeightBy, typer.Option(
         "--weight-by", help="statistics workload: weigh statements by calls or by total time")] = WeightBy.calls,
-    fmt: FormatOption = Format.table,
+    fmt: Annotated[AdviseFormat, typer.Option(
+        "--format", "-f", help="table for people, json for programs, sql: the statements alone (unwrapped, "
+        "the rest as comments) to paste or save as a migration")] = AdviseFormat.table,
     min_stats_days: Annotated[float, typer.Option(
         "--min-stats-days", help="days of index usage counters before a 0-scan index is proposed for dropping "
         "as unused (0 judges at once)")] = 7.0,
@@ -43,19 +52,24 @@ def advise_command(
         "candidates on a copy of the tables with sampled rows (never the target itself)")] = None,
 ) -> None:
     """Recommend indexes for a workload, proven with the planner (hypopg), within a storage budget."""
-    from dbsage.agent.cli.render.advice import render
+    from dbsage.agent.cli.render.advice import render, render_sql
     from dbsage.agent.proposals.advice import file_advice
     from dbsage.tools.targets import resolve
 
     with reporting(fmt.value):
         target = resolve(db)
         report = run_advice(target, workload, budget_mb, max_indexes, max_seconds, weight_by.value,
-                            quiet=fmt is Format.json, scratch=scratch, min_stats_days=min_stats_days)
+                            quiet=fmt is not AdviseFormat.table, scratch=scratch,
+                            min_stats_days=min_stats_days)
         filing = file_advice(report, by="dbsage advise", engine=target.engine) if propose else None
         filed, existing = (filing.new, filing.existing) if filing else ([], [])
-        if fmt is Format.json:
+        if fmt is AdviseFormat.json:
             emit_json("advise", report=report, reduction=round(report.reduction, 4),
                       proposals=[p.id for p in filed], already_filed=[p.id for p in existing])
+        elif fmt is AdviseFormat.sql:
+            render_sql(report)
+            for proposal in [*filed, *existing]:
+                sys.stdout.write(f"-- proposal #{proposal.id} ({proposal.status}): {proposal.title}\n")
         else:
             render(report)
             for proposal in filed:

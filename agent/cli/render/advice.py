@@ -3,6 +3,7 @@ what was skipped and why."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -68,3 +69,25 @@ def _drops(report: AdviceReport, console: Console) -> None:
         add_text_row(grid, f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
                      f"{drop.kind}: {drop.reason}", drop.drop_sql)
     console.print(grid)
+
+
+def render_sql(report: AdviceReport) -> None:
+    """`advise --format sql`: the statements alone, whole and unwrapped, ready to paste or save as a migration;
+    everything else as SQL comments. Drops stay commented out: each needs a person's look first."""
+    out: list[str] = [f"-- dbsage advise · {report.target} · {report.method}",
+                      f"-- workload {report.workload_source}: cost {report.cost_before:,.1f} → "
+                      f"{report.cost_after:,.1f} ({-report.reduction:+.1%})"]
+    if not report.verified:
+        out.append("-- UNVERIFIED: heuristic candidates, not costed by the planner")
+    for n, rec in enumerate(report.recommendations, start=1):
+        helps = ", ".join(h.statement_id for h in rec.helps) or "—"
+        own = f"; alone it adds {rec.marginal_reduction:.1%}" if rec.marginal_reduction is not None else ""
+        out += ["", f"-- {n}. helps {helps}{own}", rec.create_sql.rstrip().rstrip(";") + ";",
+                *(f"-- down: {line}" for line in rec.drop_sql.strip().splitlines())]
+    if report.drop_candidates:
+        out += ["", "-- drop candidates (review each before running it):"]
+        for drop in report.drop_candidates:
+            out += [f"-- {drop.reason}", f"-- {drop.drop_sql.strip()}"]
+    if not report.recommendations and not report.drop_candidates:
+        out.append("-- no index to add or drop")
+    sys.stdout.write("\n".join(out) + "\n")
