@@ -87,7 +87,8 @@ def pooling(findings: list[Finding], facts: Facts, limits: Thresholds) -> ScoreI
     poolers = sorted({s["application_name"] for s in sessions
                       if any(p in (s["application_name"] or "").lower() for p in _POOLERS)})
     if poolers:
-        return ScoreItem(key="pooling", label="pooling", status="pass", why=f"pooler sessions seen: {poolers}")
+        return ScoreItem(key="pooling", label="pooling", status="pass",
+                         why=f"pooler sessions seen: {', '.join(poolers)}")
     idle = sum(1 for s in sessions if s["state"] == "idle")
     pressure = _ids(findings, "activity.connection_use")
     if pressure or idle >= 20 and idle > 0.5 * len(sessions):

@@ -17,21 +17,59 @@ _STATUS = {"pass": "green", "fail": "red", "unknown": "dim"}
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
-    parts = []
-    for key, value in evidence.items():
-        text = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-        parts.append(f"{key}={text[:120]}")
-    return ", ".join(parts)
+    """Words and numbers, as a DBA would write them: `bytes=8,192, columns=a, b, bloat=yes`, never a Python list or
+    dict."""
+    return "; ".join(f"{key}={_value(value)[:160]}" for key, value in evidence.items())
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_value(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items()) or "none"
+    return "—" if value is None else str(value)
+
+
+GROUP_AT = 4  # this many findings of one rule and severity are shown as one entry
+
+
+def _print_group(findings: list[Any], out: Console) -> None:
+    first = findings[0]
+    out.print(Text.assemble((f"{first.severity.upper():>8}", _STYLE[first.severity]), "  ",
+                            (f"{len(findings)} findings of {first.id}", "bold")), highlight=False)
+    for f in findings:
+        out.print(Text.assemble("          · ", f.title), highlight=False)
+    out.print("          evidence: each object's in --format json", style="dim")
+    fixes = [f.fix for f in findings if f.fix]
+    if fixes:  # one script, in the order listed, never wrapped
+        out.print("          fixes:\n               " + "\n               ".join(
+            fix.replace("\n", "\n               ") for fix in fixes), markup=False, style="green", soft_wrap=True)
 
 
 def print_report(report: CheckReport, out: Console) -> None:
     out.print(Text.assemble((f"checkup of {report.database}", "bold"), f" at {report.target} · "
                             f"{len(report.findings)} findings · {report.elapsed_ms or 0:,.0f} ms"))
     current = None
-    for f in report.findings:
+    shown: set[int] = set()
+    for n, f in enumerate(report.findings):
+        if n in shown:
+            continue
         if f.family != current:
             current = f.family
             out.print(f"\n[bold underline]{current.upper()}[/bold underline]")
+        # The same finding on many objects (a foreign key declared on each of 13 partitions) is one entry listing
+        # them, with their fixes as one script, not 13 screens of the same words.
+        same = [i for i, g in enumerate(report.findings) if g.id == f.id and g.severity == f.severity]
+        if len(same) >= GROUP_AT:
+            shown.update(same)
+            _print_group([report.findings[i] for i in same], out)
+            continue
         # Text, not markup: titles carry object names, which may hold brackets
         out.print(Text.assemble((f"{f.severity.upper():>8}", _STYLE[f.severity]), "  ", (f.title, "bold"), "  ",
                                 (f.id, "dim")), highlight=False)
