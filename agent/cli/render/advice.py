@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from dbsage.agent.cli.output import add_text_row, data_table, stdout
+from dbsage.agent.cli.output import stdout
 from dbsage.tools.units import human_bytes
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ def _cost_line(before: float, after: float) -> str:
 
 def render(report: AdviceReport, console: Console = stdout) -> None:
     if not report.verified:
-        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + escape(" ".join(report.notes[:1])))
+        first = " ".join(report.notes[:1]).removeprefix("UNVERIFIED: ")
+        console.print("[bold yellow]UNVERIFIED[/bold yellow] heuristic advice: " + escape(first))
     console.print(f"[bold]index advice[/bold] · {escape(report.target)} · workload: {escape(report.workload_source)} "
                  f"({len(report.statements)} statements, weighted by {report.weight_by}) · method: {report.method}")
     _recommendations(report, console)
@@ -47,15 +48,16 @@ def _recommendations(report: AdviceReport, console: Console) -> None:
     if not report.recommendations:
         console.print("no new index lowers this workload's cost enough to be worth its writes")
         return
-    # the marginal gain shares the size column: one more column would squeeze the DDL at 80 columns
-    grid = data_table("#", "recommended index", "size, adds", "helps (planner cost before → after)",
-                      title_justify="left", title="recommended indexes" + ("" if report.verified else " (UNVERIFIED)"))
+    # One block per index: its figures on one line, its SQL whole on the next — never folded into a table cell, so
+    # a name or a statement is never broken mid-word at 80 columns or in a pipe.
+    console.print(Text("recommended indexes" + ("" if report.verified else " (UNVERIFIED)"), style="bold"))
     for number, rec in enumerate(report.recommendations, start=1):
-        helps = "\n".join(f"{s.statement_id}: {_cost_line(s.cost_before, s.cost_after)}" if report.verified
-                          else s.statement_id for s in rec.helps)
-        adds = f"\n{-rec.marginal_reduction:+.1%}" if rec.marginal_reduction is not None else ""
-        add_text_row(grid, str(number), rec.create_sql, human_bytes(rec.size_bytes) + adds, helps or "—")
-    console.print(grid)
+        helps = ", ".join(f"{s.statement_id} {_cost_line(s.cost_before, s.cost_after)}" if report.verified
+                          else s.statement_id for s in rec.helps) or "—"
+        adds = f" · adds {-rec.marginal_reduction:+.1%}" if rec.marginal_reduction is not None else ""
+        console.print(Text(f"{number:>2}. size {human_bytes(rec.size_bytes)}{adds} · helps {helps}"))
+        for line in rec.create_sql.strip().splitlines():
+            console.print(Text("    " + line, style="green"), soft_wrap=True)
     if report.verified:
         console.print(f"adds: the workload's cost with the whole set minus without that one index (its marginal "
                       f"gain); the set together: {-report.reduction:+.1%}", markup=False)
@@ -64,11 +66,11 @@ def _recommendations(report: AdviceReport, console: Console) -> None:
 def _drops(report: AdviceReport, console: Console) -> None:
     if not report.drop_candidates:
         return
-    grid = data_table("index", "size", "why", "drop", title="drop candidates", title_justify="left")
+    console.print(Text("drop candidates (review each; dbsage never drops anything)", style="bold"))
     for drop in report.drop_candidates:
-        add_text_row(grid, f"{drop.schema_name}.{drop.index_name}", human_bytes(drop.size_bytes),
-                     f"{drop.kind}: {drop.reason}", drop.drop_sql)
-    console.print(grid)
+        console.print(Text(f" · {drop.schema_name}.{drop.index_name} ({human_bytes(drop.size_bytes)}) — {drop.kind}: "
+                           f"{drop.reason}"))
+        console.print(Text("    " + drop.drop_sql.strip(), style="yellow"), soft_wrap=True)
 
 
 def render_sql(report: AdviceReport) -> None:
