@@ -18,6 +18,11 @@ import pytest
 
 from servers import mariadb_server, mongo_server, postgres_cluster
 
+# chromadb's Rust extension aborted the whole test process (SIGABRT inside dlopen) when it was first loaded late in a
+# full run, after ~1,000 tests had loaded every other native extension; loaded first, it loads cleanly. The product's
+# processes load far fewer extensions before it (tests/test_kb.py and bench/kb run it in a fresh process).
+import chromadb.api.rust  # noqa: E402, F401  isort: skip
+
 _counter = itertools.count()
 
 
