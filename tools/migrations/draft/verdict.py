@@ -3,7 +3,6 @@ with the proposal so a reviewer sees what the linter said when it was filed."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from dbsage.tools.migrations.draft.model import MigrationDraft, Step, sql_script
@@ -38,14 +37,12 @@ def _context(draft: MigrationDraft, which: str) -> Any:
 
     columns = dict(draft.live_columns)
     if which == "down":
-        for step in draft.up:
-            columns.update({name.lower(): kind.lower() for name, kind in _ADDED_COLUMN.findall(step.sql)})
+        from dbsage.tools.migrations.lint.runner import columns_added
+
+        up = sql_script([s for s in draft.up if not _procedure(s, draft)], draft.engine)
+        columns.update({column: kind for (_, column), kind in columns_added(up, draft.engine).items()})
     return LiveContext(mariadb=draft.server.flavor == "mariadb",
                        tables={draft.table.lower(): TableFacts(columns=columns)})
-
-
-# The drafts' own ADD COLUMN text (MySQL quoting): `name` type[(args)]
-_ADDED_COLUMN = re.compile(r"ADD COLUMN `((?:[^`]|``)+)` (\w+(?:\([^)]*\))?)", re.I)
 
 
 def lint_version(draft: MigrationDraft) -> int:

@@ -64,6 +64,16 @@ def lint_sql(text: str, dialect: str, *, context: LiveContext | None = None, ser
     return report
 
 
+def columns_added(text: str, dialect: str) -> dict[tuple[str, str], str]:
+    """(bare table, column) → type of every column a MySQL migration ADDs, read with the linter's own parser (what
+    a later script — a draft's down — finds in place)."""
+    parser = postgres_parse if dialect == "postgres" else mysql_parse
+    state = MigrationState(dialect=dialect)
+    for parsed in parser.parse(text, "<up>"):
+        parser.advance(parsed, state)
+    return state.added_columns
+
+
 def _end_line(parsed: Parsed) -> int:
     return parsed.stmt.line + parsed.stmt.sql.count("\n")
 
