@@ -119,10 +119,6 @@ def draft_live(dsn: str, request: dict[str, Any]) -> MigrationDraft:
 
 
 def assert_lints_clean(draft: MigrationDraft) -> None:
-    try:
-        from dbsage.tools.migrations.lint import lint_sql  # noqa: F401 — 13a's linter
-    except ImportError:
-        pytest.skip("the migration linter (tools/migrations/lint) is not there yet")
     from dbsage.tools.migrations.draft.verdict import lint_verdict
 
     verdict = lint_verdict(draft)
