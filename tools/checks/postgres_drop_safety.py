@@ -190,12 +190,12 @@ def unused_candidates(facts: Facts) -> set[int]:
             and (i["table_writes"] or (i["table_reads"] or 0) > builds[i["table_oid"]])}
 
 
-def drop_plan(facts: Facts, judge_unused: bool = True) -> DropPlan:
+def drop_plan(facts: Facts) -> DropPlan:
+    """The drop plan `indexes.duplicate`, `indexes.redundant` and `indexes.unused` share: each index judged once."""
     planner = _Planner(facts)
     planner.duplicates()
     planner.prefixes()
-    if judge_unused:
-        planner.unused(unused_candidates(facts))
+    planner.unused(unused_candidates(facts))
     return planner.plan
 
 

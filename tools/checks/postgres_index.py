@@ -7,7 +7,7 @@ from typing import Any
 
 from dbsage.tools.checks.model import Facts, Finding, Thresholds
 from dbsage.tools.checks.postgres_ddl import partition_tree, relations
-from dbsage.tools.checks.postgres_drop_safety import DropPlan, describe_age, drop_plan, stats_age
+from dbsage.tools.checks.postgres_drop_safety import describe_age, drop_plan, stats_age
 from dbsage.tools.checks.postgres_schema import qualified
 from dbsage.tools.index_ddl import Relation, complete_partitioned_index, spec_of_definition
 
@@ -59,7 +59,7 @@ def duplicate(facts: Facts, limits: Thresholds) -> list[Finding]:
                   "scans": d.index["scans"], "kept_index_scans": d.kept["scans"],
                   "why_this_one": f"{_name(d.kept)} is kept: {d.why_kept}"},
         fix=_drop(d.index),
-    ) for d in _plan(facts, limits).of_kind("duplicate") if d.kept is not None]
+    ) for d in drop_plan(facts).of_kind("duplicate") if d.kept is not None]
 
 
 def redundant(facts: Facts, limits: Thresholds) -> list[Finding]:
@@ -69,19 +69,14 @@ def redundant(facts: Facts, limits: Thresholds) -> list[Finding]:
               f"({', '.join(d.kept['columns'])})",
         evidence={"covered_by": _name(d.kept), "bytes": d.index["bytes"], "scans": d.index["scans"]},
         fix=_drop(d.index),
-    ) for d in _plan(facts, limits).of_kind("redundant") if d.kept is not None]
-
-
-def _plan(facts: Facts, limits: Thresholds) -> DropPlan:
-    """The drop plan duplicate, redundant and unused share (postgres_drop_safety): each index judged once."""
-    return drop_plan(facts, judge_unused=True)
+    ) for d in drop_plan(facts).of_kind("redundant") if d.kept is not None]
 
 
 REPLICAS = "statistics are per server: check each replica's pg_stat_user_indexes too before dropping"
 
 
 def unused(facts: Facts, limits: Thresholds) -> list[Finding]:
-    drops = _plan(facts, limits).of_kind("unused")
+    drops = drop_plan(facts).of_kind("unused")
     if not drops:
         return []
     age = stats_age(facts)
