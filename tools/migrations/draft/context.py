@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from dbsage.tools.errors import UsageError
+from dbsage.tools.index_ddl import quote_ident
 from dbsage.tools.migrations.draft.model import (
     DraftEngine,
     DraftRequest,
@@ -20,8 +21,6 @@ from dbsage.tools.migrations.draft.model import (
     Step,
 )
 from dbsage.tools.schema import Column, Table
-
-_SIMPLE_PG = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
 @dataclass
@@ -87,9 +86,7 @@ class DraftContext:
         """One identifier, quoted when it must be (PostgreSQL: upper case, odd characters, reserved words)."""
         if self.engine == "mysql":
             return "`" + name.replace("`", "``") + "`"
-        if _SIMPLE_PG.match(name) and name not in _pg_reserved():
-            return name
-        return '"' + name.replace('"', '""') + '"'
+        return quote_ident(name)  # the same quoting as every other PostgreSQL DDL dbsage writes
 
     def qualified(self, name: str) -> str:
         """`schema.table` or `table`, each part quoted as needed."""
@@ -151,16 +148,6 @@ def bare_name(name: str) -> str:
     return split_name(name)[-1]
 
 
-_RESERVED: frozenset[str] = frozenset()
-
-
-def _pg_reserved() -> frozenset[str]:
-    global _RESERVED
-    if not _RESERVED:
-        from pglast import keywords
-
-        _RESERVED = frozenset(keywords.RESERVED_KEYWORDS) | frozenset(keywords.TYPE_FUNC_NAME_KEYWORDS)
-    return _RESERVED
 
 
 def fragment(text: str | None, option: str) -> str:
