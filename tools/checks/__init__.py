@@ -17,7 +17,9 @@ CREATE INDEX fixes from `postgres_ddl.py` → tools/index_ddl.py (partitioned ta
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from dbsage.tools.checks import (
     postgres_activity,
@@ -44,12 +46,14 @@ from dbsage.tools.checks.model import (
 from dbsage.tools.checks.postgres_scorecard import scorecard
 
 __all__ = ["FAMILIES", "CheckReport", "Facts", "Family", "Finding", "ScoreItem", "Severity", "Thresholds",
-           "bounded", "evaluate"]
+           "bounded", "evaluate", "judge"]
 
 RULES = [*postgres_schema.RULES, *postgres_partitions.RULES,
          *postgres_index.RULES, *postgres_maintenance.RULES, *postgres_activity.RULES,
          *postgres_performance.RULES, *postgres_configuration.RULES, *postgres_reliability.RULES,
          *postgres_security.RULES]
+
+Rule = Callable[[Facts, Any], list[Finding]]
 
 _DOCS = Path(__file__).resolve().parent.parent.parent / "knowledge" / "docs"
 
@@ -63,8 +67,24 @@ def evaluate(facts: Facts, limits: Thresholds | None = None) -> tuple[list[Findi
     findings = [finding for rule in RULES for finding in rule(facts, limits)]
     for finding in findings:
         finding.doc_id = finding.doc_id or _doc_for(finding.id)
-    findings.sort(key=lambda f: (FAMILIES.index(f.family), SEVERITY_ORDER[f.severity], f.id, f.object or ""))
+    findings.sort(key=_report_order)
     return findings, scorecard(findings, facts, limits)
+
+
+def judge(rules: Iterable[Rule], facts: Facts, limits: Any,
+          scorecard_of: Callable[[list[Finding], Facts, Any], list[ScoreItem]],
+          ) -> tuple[list[Finding], list[ScoreItem], dict[str, int]]:
+    """An engine's rules over its facts (MySQL, MongoDB): findings in report order, the scorecard over all of them,
+    then at most MAX_PER_RULE per rule and how many more each had."""
+    findings = sorted((f for rule in rules for f in rule(facts, limits)), key=_report_order)
+    card = scorecard_of(findings, facts, limits)
+    kept, omitted = bounded(findings)
+    return kept, card, omitted
+
+
+def _report_order(finding: Finding) -> tuple[int, int, str, str]:
+    """By family, then severity, then rule id and object: the same order for every engine."""
+    return FAMILIES.index(finding.family), SEVERITY_ORDER[finding.severity], finding.id, finding.object or ""
 
 
 def bounded(findings: list[Finding], limit: int = MAX_PER_RULE) -> tuple[list[Finding], dict[str, int]]:

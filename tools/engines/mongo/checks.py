@@ -20,8 +20,8 @@ import bson
 from pymongo.errors import OperationFailure, PyMongoError
 
 from dbsage.tools.advisor.mongo_shape import query_shape
-from dbsage.tools.checks import CheckReport, Thresholds, bounded
-from dbsage.tools.checks.model import FAMILIES, SEVERITY_ORDER, Facts
+from dbsage.tools.checks import CheckReport, Thresholds, judge
+from dbsage.tools.checks.model import Facts
 from dbsage.tools.checks.mongo_rules import RULES, MongoThresholds, scorecard
 from dbsage.tools.engines.mongo.profiler import group_profile
 from dbsage.tools.engines.mongo.top import profiler_level, read_profile
@@ -40,10 +40,7 @@ def run_checks(engine: MongoEngine, thresholds: Thresholds | None = None) -> Che
     started = time.perf_counter()
     limits = thresholds or MongoThresholds()
     facts, skipped, databases = read_facts(engine)
-    findings = [f for rule in RULES for f in rule(facts, limits)]
-    findings.sort(key=lambda f: (FAMILIES.index(f.family), SEVERITY_ORDER[f.severity], f.id, f.object or ""))
-    card = scorecard(findings, facts, limits)
-    findings, omitted = bounded(findings)
+    findings, card, omitted = judge(RULES, facts, limits, scorecard)
     return CheckReport(engine="mongo", target=engine.target.display, database=", ".join(databases) or "(none)",
                        findings=findings, scorecard=card, skipped=skipped, omitted=omitted,
                        elapsed_ms=round((time.perf_counter() - started) * 1000, 1))

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pymysql
 
-from dbsage.tools.checks import CheckReport, Thresholds, bounded
-from dbsage.tools.checks.model import FAMILIES, SEVERITY_ORDER, Facts
+from dbsage.tools.checks import CheckReport, Thresholds, judge
+from dbsage.tools.checks.model import Facts
 from dbsage.tools.checks.mysql_rules import RULES, MySQLThresholds, scorecard
 from dbsage.tools.query_result import mask_secrets
 from dbsage.tools.redact import redact
@@ -39,10 +39,7 @@ def run_checks(engine: MySQLEngine, thresholds: Thresholds | None = None) -> Che
     started = time.perf_counter()
     limits = thresholds or MySQLThresholds()
     facts, skipped, schemas = read_facts(engine)
-    findings = [f for rule in RULES for f in rule(facts, limits)]
-    findings.sort(key=lambda f: (FAMILIES.index(f.family), SEVERITY_ORDER[f.severity], f.id, f.object or ""))
-    card = scorecard(findings, facts, limits)
-    findings, omitted = bounded(findings)
+    findings, card, omitted = judge(RULES, facts, limits, scorecard)
     return CheckReport(engine="mysql", target=engine.target.display, database=", ".join(schemas) or "(none)",
                        findings=findings, scorecard=card, skipped=skipped, omitted=omitted,
                        elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
