@@ -325,3 +325,10 @@ def test_include_only_where_the_visibility_map_is_set(tickets_dsn: str) -> None:
     assert any("public.fresh" in n and "visibility map" in n and "VACUUM" in n for n in report.notes), report.notes
     assert not any("public.tickets" in n for n in report.notes)
     assert by_table["tickets"].index.include == ("subject",)  # settled: index-only scans are real
+
+
+def test_a_key_column_named_like_a_reserved_word_is_quoted() -> None:
+    from dbsage.tools.advisor.candidate import IndexKey
+
+    assert IndexKey(sql="user").render() == '"user"'  # bare `(user)` is the CURRENT_USER function: refused
+    assert IndexKey(sql="customer_id").render() == "customer_id"

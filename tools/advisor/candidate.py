@@ -8,13 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+from dbsage.tools.index_ddl import _PLAIN_IDENT, quote_ident  # the one PostgreSQL quoting rule (reserved words too)
+
 _MAX_IDENT = 63  # PostgreSQL's NAMEDATALEN - 1
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier only when PostgreSQL needs it (keeps the DDL readable)."""
-    return name if _PLAIN_IDENT.match(name) else '"' + name.replace('"', '""') + '"'
 
 
 class IndexKey(BaseModel):
