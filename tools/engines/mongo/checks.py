@@ -195,6 +195,8 @@ def _auth(engine: MongoEngine) -> bool | None:
     status = engine.database().command("connectionStatus")
     if (status.get("authInfo") or {}).get("authenticatedUsers"):
         return True
+    if not engine._default_db:  # read_facts listed the databases already (listDatabases, nameOnly): no second ask
+        return False
     try:
         engine.client.admin.command({"listDatabases": 1, "nameOnly": True})
         return False
