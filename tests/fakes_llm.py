@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -34,6 +35,21 @@ def tool_call(name: str, args: dict[str, Any] | None = None, call_id: str | None
 def tool_texts(messages: Sequence[BaseMessage]) -> list[str]:
     """The contents of every tool result a model received, in order."""
     return [str(m.content) for m in messages if isinstance(m, ToolMessage)]
+
+
+def rows_answer(messages: list[BaseMessage]) -> AIMessage:
+    """Quotes the row estimate from the last tool result: passes only if that result reached the model."""
+    found = re.search(r"≈(\d+) rows", tool_texts(messages)[-1])
+    return AIMessage(content=f"about {found[1] if found else 'UNKNOWN'} rows")
+
+
+def same_tool_for_the_table_named(messages: list[BaseMessage]) -> AIMessage:
+    """The follow-up names only a table; which tool answers it can only come from the earlier turn in the history."""
+    earlier = [call for m in messages if isinstance(m, AIMessage) for call in m.tool_calls]
+    table = re.search(r"the (\w+) table", str(messages[-1].content))
+    if not earlier or table is None:
+        return AIMessage(content="I do not know what you are referring to")
+    return tool_call(earlier[0]["name"], {"name": table[1]}, "call_follow_up")
 
 
 class ScriptedChatModel(FakeMessagesListChatModel):

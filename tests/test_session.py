@@ -3,13 +3,12 @@ with the scripted chat model (or the local OpenAI stub) and real tools on a real
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
 from chat_support import SHOP, SLOW_SQL, running_dbsage_statements
 from dbsage.agent.model import ModelRateLimited, ModelServerError
@@ -25,7 +24,14 @@ from dbsage.agent.session import (
 from dbsage.agent.toolkit.context import ToolContext
 from dbsage.tools.errors import UsageError
 from dbsage.tools.targets import resolve
-from fakes_llm import Reply, ScriptedChatModel, openai_stub, tool_call, tool_texts
+from fakes_llm import (
+    Reply,
+    ScriptedChatModel,
+    openai_stub,
+    rows_answer,
+    same_tool_for_the_table_named,
+    tool_call,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +52,9 @@ def ctx(shop_dsn: str):
     context.close()
 
 
-def _rows_answer(messages: list[BaseMessage]) -> AIMessage:
-    """Quotes the row estimate from the last tool result: passes only if that result reached the model."""
-    found = re.search(r"≈(\d+) rows", tool_texts(messages)[-1])
-    return AIMessage(content=f"about {found[1] if found else 'UNKNOWN'} rows")
-
-
-def _same_tool_for_the_table_named(messages: list[BaseMessage]) -> AIMessage:
-    """The follow-up names only a table; which tool answers it can only come from the earlier turn in the history."""
-    earlier = [call for m in messages if isinstance(m, AIMessage) for call in m.tool_calls]
-    table = re.search(r"the (\w+) table", str(messages[-1].content))
-    if not earlier or table is None:
-        return AIMessage(content="I do not know what you are referring to")
-    return tool_call(earlier[0]["name"], {"name": table[1]}, "call_follow_up")
-
-
 def test_a_follow_up_is_answered_from_the_history(ctx: ToolContext) -> None:
-    model = ScriptedChatModel([tool_call("describe_object", {"name": "customers"}), _rows_answer,
-                               _same_tool_for_the_table_named, _rows_answer])
+    model = ScriptedChatModel([tool_call("describe_object", {"name": "customers"}), rows_answer,
+                               same_tool_for_the_table_named, rows_answer])
     session = Session.start(ctx, front_end="test", chat_model=model)
 
     first = session.ask("how many rows are in the customers table?")
@@ -134,7 +125,7 @@ def test_cancel_during_a_tool_call_stops_the_query_on_the_server(ctx: ToolContex
 
 def test_a_conversation_resumes_from_its_transcript(ctx: ToolContext) -> None:
     first = Session.start(ctx, front_end="test", chat_model=ScriptedChatModel([
-        tool_call("describe_object", {"name": "orders"}), _rows_answer]))
+        tool_call("describe_object", {"name": "orders"}), rows_answer]))
     first.ask("how big is the orders table?")
     echo = ScriptedChatModel([lambda messages: AIMessage(content=" | ".join(
         str(m.content) for m in messages if m.type in ("human", "ai")))])

@@ -33,7 +33,7 @@ from dbsage.agent.slack.app import Bot, build
 from dbsage.agent.slack.blocks import APPROVE, REJECT, STOP
 from dbsage.agent.slack.serve import http_server, socket_mode
 from dbsage.agent.slack.settings import load_settings
-from fakes_llm import ScriptedChatModel, tool_call, tool_texts
+from fakes_llm import ScriptedChatModel, rows_answer, same_tool_for_the_table_named, tool_call
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SHOP_CHANNEL = "C0SHOP0001"
@@ -142,21 +142,12 @@ def test_a_mention_gets_a_threaded_answer_with_blocks(fake: FakeSlack) -> None:
 
 
 def _rows_answer(messages: list[BaseMessage]) -> AIMessage:
-    found = re.search(r"≈(\d+) rows", tool_texts(messages)[-1])
-    return AIMessage(content=f"about {found[1] if found else 'UNKNOWN'} rows\n```sql\nSELECT count(*) FROM t;\n```")
-
-
-def _same_tool_for_the_table_named(messages: list[BaseMessage]) -> AIMessage:
-    earlier = [call for m in messages if isinstance(m, AIMessage) for call in m.tool_calls]
-    table = re.search(r"the (\w+) table", str(messages[-1].content))
-    if not earlier or table is None:
-        return AIMessage(content="I do not know what you are referring to")
-    return tool_call(earlier[0]["name"], {"name": table[1]}, "call_follow_up")
+    return AIMessage(content=f"{rows_answer(messages).content}\n```sql\nSELECT count(*) FROM t;\n```")
 
 
 def test_a_follow_up_in_the_thread_uses_its_history(fake: FakeSlack) -> None:
     model = scripted([tool_call("describe_object", {"name": "customers"}), _rows_answer,
-                      _same_tool_for_the_table_named, _rows_answer])
+                      same_tool_for_the_table_named, _rows_answer])
     with running(fake, model) as slack:
         slack.send(mention(SHOP_CHANNEL, ALICE, "how many rows are in the customers table?", ts="200.000001"))
         fake.wait_for(lambda: slack.answers("200.000001"), what="the first answer")
