@@ -1,4 +1,5 @@
-"""Helpers for the terminal chat's tests: a shop database, driving the app with the pilot, waiting for it."""
+"""Helpers for the chat front ends' tests: a shop database, driving the app with the pilot, waiting for it, and the
+MCP server fixture (`server`, imported as mcp_server_fixture) over the requesting module's `dsn`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Markdown
+
+from dbsage.agent.toolkit import ToolContext
+from dbsage.tools.targets import resolve
 
 SHOP = """
 CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);
@@ -76,3 +81,14 @@ async def wait_in_thread(condition: Callable[[], bool], timeout_s: float) -> boo
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+@pytest.fixture(name="server")
+def mcp_server_fixture(dsn: str, tmp_path, monkeypatch):
+    """The MCP server over the module's `dsn`, its state in tmp_path (import it into the test module to use it)."""
+    from dbsage.agent.mcp.server import build_server
+
+    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
+    ctx = ToolContext(resolve(dsn), origin="mcp")
+    yield build_server(ctx)
+    ctx.close()

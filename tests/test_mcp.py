@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from dbsage.agent.mcp.server import build_server
+from chat_support import mcp_server_fixture  # noqa: F401 (provides the `server` fixture)
 from dbsage.agent.proposals import ProposalStore
-from dbsage.agent.toolkit import ToolContext, registry
-from dbsage.tools.targets import resolve
+from dbsage.agent.toolkit import registry
 
 SHOP = """
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int, total numeric);
@@ -25,14 +24,6 @@ NO_HUMAN_ACTIONS = ("approve_proposal", "reject_proposal", "apply_proposal", "ap
 @pytest.fixture(scope="module")
 def dsn(make_pg_db) -> str:
     return make_pg_db(SHOP)
-
-
-@pytest.fixture
-def server(dsn: str, tmp_path, monkeypatch):
-    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    ctx = ToolContext(resolve(dsn), origin="mcp")
-    yield build_server(ctx)
-    ctx.close()
 
 
 async def test_lists_every_toolbox_tool_with_schemas_and_no_approval(server) -> None:

@@ -15,9 +15,7 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
-from dbsage.agent.mcp.server import build_server
-from dbsage.agent.toolkit import ToolContext
-from dbsage.tools.targets import resolve
+from chat_support import mcp_server_fixture  # noqa: F401 (provides the `server` fixture)
 
 SHOP = """
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int, note text);
@@ -31,14 +29,6 @@ MIGRATION = "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';"
 @pytest.fixture(scope="module")
 def dsn(make_pg_db) -> str:
     return make_pg_db(SHOP)
-
-
-@pytest.fixture
-def server(dsn: str, tmp_path, monkeypatch):
-    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    ctx = ToolContext(resolve(dsn), origin="mcp")
-    yield build_server(ctx)
-    ctx.close()
 
 
 async def test_resources_are_the_compact_summaries_marked_as_data(server) -> None:

@@ -10,11 +10,10 @@ import json
 import pytest
 from mcp import Client
 
+from chat_support import mcp_server_fixture  # noqa: F401 (provides the `server` fixture)
 from dbsage.agent.mcp import progress as progress_module
-from dbsage.agent.mcp.server import build_server
 from dbsage.agent.mcp.sizing import DEFAULT_MAX_CHARS, HARD_CAP_CHARS, fit_document
-from dbsage.agent.toolkit import ToolContext, registry
-from dbsage.tools.targets import resolve
+from dbsage.agent.toolkit import registry
 
 WIDE = """
 CREATE TABLE notes (id int PRIMARY KEY, body text);
@@ -26,14 +25,6 @@ ANALYZE;
 @pytest.fixture(scope="module")
 def dsn(make_pg_db) -> str:
     return make_pg_db(WIDE)
-
-
-@pytest.fixture
-def server(dsn: str, tmp_path, monkeypatch):
-    monkeypatch.setenv("DBSAGE_STATE_DIR", str(tmp_path))
-    ctx = ToolContext(resolve(dsn), origin="mcp")
-    yield build_server(ctx)
-    ctx.close()
 
 
 def _size(tool) -> int:
